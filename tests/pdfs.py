@@ -34,7 +34,7 @@ def render(spec: Spec) -> bytes:
     c = canvas.Canvas(buf, pagesize=A5, invariant=1)
     if spec.title:
         c.setTitle(spec.title)
-    width, height = A5
+    _width, height = A5
     for i, page in enumerate(spec.pages):
         printed = i + 1 - spec.roman_front_pages
         if spec.header:

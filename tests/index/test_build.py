@@ -102,7 +102,7 @@ def test_missing_or_empty_source_folder_says_so(tmp_path: Path, embedder):
     with pytest.raises(NothingIndexedError, match="does not exist"):
         build(tmp_path / "nope", tmp_path / "index", embedder, progress=False)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(NothingIndexedError, match="contains no .pdf files"):
+    with pytest.raises(NothingIndexedError, match=r"contains no \.pdf files"):
         build(tmp_path / "empty", tmp_path / "index", embedder, progress=False)
 
 
@@ -153,7 +153,7 @@ def test_failed_build_leaves_the_previous_index_untouched(
 def test_a_different_model_fails_clearly_on_build_and_search(docs: Path, tmp_path: Path, embedder):
     out = tmp_path / "index"
     build(docs, out, embedder, progress=False)
-    with pytest.raises(ModelMismatchError, match="built with model 'hash'.*'other-model'"):
+    with pytest.raises(ModelMismatchError, match=r"built with model 'hash'.*'other-model'"):
         build(docs, out, OtherModel(), progress=False)
     with pytest.raises(ModelMismatchError, match="rebuild"):
         Index.open(out, OtherModel())

@@ -1,3 +1,4 @@
+import itertools
 import re
 
 from index.chunk import ChunkParams, PageText, SectionMark, chunk_document, split_sentences
@@ -39,7 +40,7 @@ def test_chunks_never_cut_sentences_and_stay_within_budget():
 
 def test_consecutive_chunks_overlap_by_whole_sentences():
     chunks = chunk_document("doc", _pages(_sentence_set(30, "Beta")), params=ChunkParams(60, 15))
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert a.sentences[-1] == b.sentences[0]
 
 
