@@ -41,24 +41,23 @@ def main() -> None:
         embedder.encode(texts[i : i + 32], batch_size=32)
     raw_s = time.perf_counter() - t0
 
-    print(f"corpus: {args.src}")
-    print(f"model: {embedder.name} (loaded in {load_s:.1f} s)")
-    print(f"documents {first.documents}, pages {first.pages}, chunks {first.chunks}")
-    print(f"build from scratch:     {first.seconds:7.1f} s")
-    print(
-        f"  extraction+chunking:  {first.extract_seconds:7.1f} s  ({first.pages / first.extract_seconds:.0f} pages/s)"
-    )
-    print(
-        f"  embedding:            {first.embed_seconds:7.1f} s  ({first.embedded_chunks / first.embed_seconds:.1f} chunks/s)"
-    )
-    print(
-        f"  other (write, etc.):  {first.seconds - first.extract_seconds - first.embed_seconds:7.1f} s"
-    )
-    print(
-        f"rebuild unchanged:      {again.seconds:7.1f} s  ({again.reused_documents} documents reused, {again.embedded_chunks} embedded)"
-    )
-    print(f"bare encode, same chunks: {raw_s:5.1f} s  ({len(texts) / raw_s:.1f} chunks/s)")
-    print(f"build / bare encode:    {first.seconds / raw_s:7.2f}x")
+    other = first.seconds - first.extract_seconds - first.embed_seconds
+    rows = [
+        f"corpus: {args.src}",
+        f"model: {embedder.name} (loaded in {load_s:.1f} s)",
+        f"documents {first.documents}, pages {first.pages}, chunks {first.chunks}",
+        f"build from scratch:     {first.seconds:7.1f} s",
+        f"  extraction+chunking:  {first.extract_seconds:7.1f} s  "
+        f"({first.pages / first.extract_seconds:.0f} pages/s)",
+        f"  embedding:            {first.embed_seconds:7.1f} s  "
+        f"({first.embedded_chunks / max(first.embed_seconds, 1e-9):.1f} chunks/s)",
+        f"  other (write, etc.):  {other:7.1f} s",
+        f"rebuild unchanged:      {again.seconds:7.1f} s  "
+        f"({again.reused_documents} documents reused, {again.embedded_chunks} embedded)",
+        f"bare encode, same chunks: {raw_s:5.1f} s  ({len(texts) / raw_s:.1f} chunks/s)",
+        f"build / bare encode:    {first.seconds / raw_s:7.2f}x",
+    ]
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
