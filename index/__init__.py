@@ -14,12 +14,24 @@ from .errors import (
     NothingIndexedError,
     UnreadablePdfError,
 )
-from .search import Document, Hit, Index, citation
+from .eval import Calibration, calibrate
+from .search import (
+    DEFAULT_SEARCH_MODE,
+    SEARCH_MODES,
+    Document,
+    Hit,
+    Index,
+    RankParams,
+    citation,
+)
 from .store import read_manifest, set_threads
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_SEARCH_MODE",
+    "SEARCH_MODES",
     "BuildReport",
+    "Calibration",
     "Chunk",
     "ChunkParams",
     "Document",
@@ -32,9 +44,11 @@ __all__ = [
     "IndexNotFoundError",
     "ModelMismatchError",
     "NothingIndexedError",
+    "RankParams",
     "SkippedFile",
     "UnreadablePdfError",
     "build",
+    "calibrate",
     "citation",
     "document_id",
     "load_embedder",

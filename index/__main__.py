@@ -14,7 +14,7 @@ from .chunk import ChunkParams
 from .embed import load_embedder
 from .errors import IndexLibraryError, NothingIndexedError
 from .eval import evaluate, format_result, load_qa
-from .search import Index, citation
+from .search import DEFAULT_SEARCH_MODE, SEARCH_MODES, Index, citation
 from .store import read_manifest
 
 
@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     index = Index.open(_index_dir(args), load_embedder(args.model))
-    hits = index.search(args.question, k=args.k)
+    hits = index.search(args.question, k=args.k, mode=args.mode)
     if args.json:
         results = [
             citation(h, n, _file_url(index, h.document.filename, h.chunk.page_start))
@@ -74,7 +74,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     index = Index.open(_index_dir(args), load_embedder(args.model))
-    result = evaluate(index, load_qa(Path(args.qa)), k=10)
+    result = evaluate(index, load_qa(Path(args.qa)), k=10, mode=args.mode)
     print(json.dumps(result.to_dict(), indent=2) if args.json else format_result(result))
     return 0
 
@@ -123,10 +123,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("question")
     s.add_argument("--k", type=int, default=5, choices=range(1, 51), metavar="1..50")
     s.add_argument("--json", action="store_true", help='print {"results": [Citation...]}')
+    s.add_argument(
+        "--mode",
+        choices=SEARCH_MODES,
+        default=DEFAULT_SEARCH_MODE,
+        help=f"search mode (default {DEFAULT_SEARCH_MODE})",
+    )
     s.set_defaults(func=cmd_search, src=None)
 
     e = sub.add_parser("eval", parents=[common], help="recall and MRR on a QA set (JSON lines)")
     e.add_argument("qa")
+    e.add_argument(
+        "--mode",
+        choices=SEARCH_MODES,
+        default=DEFAULT_SEARCH_MODE,
+        help=f"search mode (default {DEFAULT_SEARCH_MODE})",
+    )
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval, src=None)
 

@@ -1,7 +1,11 @@
 """Build an index from a folder of PDFs: extract, clean, chunk, embed, store.
 
-Unreadable files are reported and skipped; documents whose sha256 did not change since the
-previous build reuse its chunks and vectors; the new index replaces the old only when complete.
+Besides one vector per chunk, a build embeds every distinct sentence of the chunks (overlapping
+chunks repeat sentences; each text is encoded once) for sentence-level scoring at query time,
+and builds a BM25 keyword index over the chunks. Unreadable files are reported and skipped;
+documents whose sha256 did not change since the previous build reuse its chunks and vectors,
+and any sentence whose exact text was embedded by the previous build reuses its vector; the new
+index replaces the old only when complete.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from .errors import (
     NothingIndexedError,
     UnreadablePdfError,
 )
+from .keyword import KeywordIndex
 from .pdf import read_pdf
-from .store import StoredIndex, read_index, write_index
+from .store import SentenceVectors, StoredIndex, read_index, write_index
 
 log = logging.getLogger("index.builder")
 T = TypeVar("T")
@@ -54,15 +59,20 @@ class BuildReport:
     seconds: float = 0.0
     reused_documents: int = 0
     embedded_chunks: int = 0
+    sentences: int = 0  # distinct sentence texts in the index
+    embedded_sentences: int = 0  # of which encoded by this build (the rest were reused)
     extract_seconds: float = 0.0
-    embed_seconds: float = 0.0
+    embed_seconds: float = 0.0  # chunk vectors only
+    sentence_seconds: float = 0.0
+    keyword_seconds: float = 0.0
     skipped: list[SkippedFile] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
             f"indexed {self.documents} documents, {self.pages} pages, {self.chunks} chunks "
             f"in {self.seconds:.1f} s ({self.reused_documents} unchanged documents reused, "
-            f"{self.embedded_chunks} chunks embedded) -> {self.out}"
+            f"{self.embedded_chunks} chunks and {self.embedded_sentences} of "
+            f"{self.sentences} sentences embedded) -> {self.out}"
         ]
         lines += [f"skipped {s.filename}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
@@ -98,6 +108,11 @@ def _title(filename: str, pdf_title: str | None) -> str:
 def embedding_text(chunk: Chunk) -> str:
     """The text a chunk is embedded as: its section heading gives the model context."""
     return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
+
+
+def keyword_text(chunk: Chunk) -> str:
+    """The text BM25 indexes for a chunk: its words and its section heading's."""
+    return embedding_text(chunk)
 
 
 def _progress(items: Iterable[T], total: int, desc: str, bar: bool, unit: str) -> Iterator[T]:
@@ -248,6 +263,15 @@ def build(
 
     all_chunks = [c for d in documents for c in d.chunks]
     all_vectors = np.vstack([d.vectors for d in documents]).astype(np.float32)
+    t0 = time.perf_counter()
+    sentences, report.embedded_sentences = _sentence_vectors(
+        all_chunks, old, embedder, batch_size, bar
+    )
+    report.sentences = len(sentences.vectors)
+    report.sentence_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    keyword = KeywordIndex.build([keyword_text(c) for c in all_chunks])
+    report.keyword_seconds = time.perf_counter() - t0
     manifest = {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": {
@@ -260,7 +284,7 @@ def build(
         "documents": [d.record for d in documents],
         "skipped": [vars(s) for s in report.skipped],
     }
-    write_index(Path(out), manifest, all_chunks, all_vectors)
+    write_index(Path(out), manifest, all_chunks, all_vectors, keyword, sentences)
     report.documents = len(documents)
     report.pages = sum(d.record["pages"] for d in documents)
     report.chunks = len(all_chunks)
@@ -268,12 +292,49 @@ def build(
     return report
 
 
-def _embed(texts: list[str], embedder: Embedder, batch_size: int, bar: bool) -> np.ndarray:
+def _sentence_vectors(
+    chunks: list[Chunk],
+    old: StoredIndex | None,
+    embedder: Embedder,
+    batch_size: int,
+    bar: bool,
+) -> tuple[SentenceVectors, int]:
+    """One vector per distinct sentence text (reused from `old` when it has that text)."""
+    distinct: dict[str, int] = {}
+    rows = [distinct.setdefault(s, len(distinct)) for c in chunks for s in c.sentences]
+    known: dict[str, int] = {}
+    if old is not None:
+        for position, chunk in enumerate(old.chunks):
+            start = old.sentences.offsets[position]
+            for j, text in enumerate(chunk.sentences):
+                known.setdefault(text, int(old.sentences.rows[start + j]))
+    texts = list(distinct)
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    reused = [(i, known[t]) for i, t in enumerate(texts) if t in known]
+    if reused:
+        new_rows, old_rows = zip(*reused, strict=True)
+        vectors[list(new_rows)] = old.sentences.vectors[list(old_rows)]
+    # encoded shortest first: batches of similar length waste less padding
+    missing = sorted(
+        (i for i, t in enumerate(texts) if t not in known), key=lambda i: len(texts[i])
+    )
+    if missing:
+        encoded = _embed([texts[i] for i in missing], embedder, batch_size, bar, "sentences")
+        vectors[missing] = encoded
+    counts = [len(c.sentences) for c in chunks]
+    return SentenceVectors.from_rows(vectors, np.asarray(rows, dtype=np.int32), counts), len(
+        missing
+    )
+
+
+def _embed(
+    texts: list[str], embedder: Embedder, batch_size: int, bar: bool, what: str = "chunks"
+) -> np.ndarray:
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     batches = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
     parts = [
         embedder.encode(batch, batch_size=batch_size)
-        for batch in _progress(batches, len(batches), "embedding chunks", bar, "batches")
+        for batch in _progress(batches, len(batches), f"embedding {what}", bar, "batches")
     ]
     return np.vstack(parts)

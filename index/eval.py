@@ -1,15 +1,18 @@
-"""Retrieval evaluation on a QA set: recall@k, MRR@10 and best-hit scores for abstention."""
+"""Retrieval evaluation on a QA set: recall@k, MRR@10, latency, and the abstention threshold."""
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .search import Hit, Index
+from .search import DEFAULT_SEARCH_MODE, Hit, Index
 
 KS = (1, 5, 10)
+ANSWER_SHARE = 0.95  # the abstention threshold must let at least this share of answerable through
 
 
 @dataclass(frozen=True)
@@ -20,22 +23,52 @@ class QAEntry:
     answers: tuple[tuple[str, frozenset[int]], ...]
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """The highest best-hit score threshold that still answers `answer_share` of answerable."""
+
+    threshold: float
+    answered: float  # share of answerable questions whose best hit scores >= threshold
+    declined: float  # share of unanswerable questions whose best hit scores < threshold
+
+    def to_dict(self) -> dict:
+        return {
+            "threshold": round(self.threshold, 4),
+            "answered": round(self.answered, 4),
+            "declined": round(self.declined, 4),
+        }
+
+
 @dataclass
 class EvalResult:
+    mode: str = DEFAULT_SEARCH_MODE
     answerable: int = 0
     recall: dict[int, float] = field(default_factory=dict)
     mrr10: float = 0.0
     answerable_scores: list[float] = field(default_factory=list)
     unanswerable_scores: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
+
+    @property
+    def calibration(self) -> Calibration | None:
+        return calibrate(self.answerable_scores, self.unanswerable_scores)
+
     def to_dict(self) -> dict:
+        calibration = self.calibration
         return {
+            "mode": self.mode,
             "answerable": self.answerable,
             **{f"recall@{k}": round(v, 4) for k, v in self.recall.items()},
             "mrr@10": round(self.mrr10, 4),
+            "p50_ms": round(self.p50_ms, 2),
             "best_score_answerable": _describe(self.answerable_scores),
             "best_score_unanswerable": _describe(self.unanswerable_scores),
+            "abstention": calibration.to_dict() if calibration else None,
             "misses": self.misses,
         }
 
@@ -70,11 +103,42 @@ def first_relevant_rank(hits: list[Hit], entry: QAEntry) -> int | None:
     return None
 
 
-def evaluate(index: Index, entries: list[QAEntry], k: int = 10) -> EvalResult:
-    result = EvalResult()
+def calibrate(
+    answerable: list[float], unanswerable: list[float], answer_share: float = ANSWER_SHARE
+) -> Calibration | None:
+    """The abstention threshold on the best hit's score (answer when score >= threshold).
+
+    The highest threshold that still answers `answer_share` of the answerable questions,
+    rounded down to 3 decimals; the share of unanswerable questions it declines follows.
+    """
+    if not answerable:
+        return None
+    ordered = sorted(answerable)
+    may_decline = math.floor((1 - answer_share) * len(ordered) + 1e-9)
+    threshold = math.floor(ordered[may_decline] * 1000) / 1000
+    answered = sum(s >= threshold for s in answerable) / len(answerable)
+    declined = sum(s < threshold for s in unanswerable) / len(unanswerable) if unanswerable else 0.0
+    return Calibration(threshold, answered, declined)
+
+
+def evaluate(
+    index: Index,
+    entries: list[QAEntry],
+    k: int = 10,
+    mode: str = DEFAULT_SEARCH_MODE,
+    *,
+    cold: bool = True,
+) -> EvalResult:
+    """Search every question; `cold` empties the query cache first, so latency includes the
+    query's embedding (what a new question costs)."""
+    result = EvalResult(mode=mode)
     ranks: list[int | None] = []
     for entry in entries:
-        hits = index.search(entry.question, k=k)
+        if cold:
+            index.clear_cache()
+        started = time.perf_counter()
+        hits = index.search(entry.question, k=k, mode=mode)
+        result.latencies_ms.append((time.perf_counter() - started) * 1000)
         best = hits[0].score if hits else 0.0
         if entry.answers:
             rank = first_relevant_rank(hits, entry)
@@ -96,7 +160,7 @@ def _describe(scores: list[float]) -> dict:
     if not scores:
         return {}
     s = sorted(scores)
-    q = statistics.quantiles(s, n=10) if len(s) > 1 else [s[0]] * 9
+    q = statistics.quantiles(s, n=10, method="inclusive") if len(s) > 1 else [s[0]] * 9
     return {
         "n": len(s),
         "min": round(s[0], 4),
@@ -108,9 +172,10 @@ def _describe(scores: list[float]) -> dict:
 
 
 def format_result(result: EvalResult) -> str:
-    lines = [f"answerable questions: {result.answerable}"]
+    lines = [f"mode: {result.mode}", f"answerable questions: {result.answerable}"]
     lines += [f"recall@{k}: {v:.3f}" for k, v in result.recall.items()]
     lines.append(f"MRR@10: {result.mrr10:.3f}")
+    lines.append(f"p50 latency: {result.p50_ms:.1f} ms")
     for name, scores in (
         ("answerable", result.answerable_scores),
         ("unanswerable", result.unanswerable_scores),
@@ -121,6 +186,13 @@ def format_result(result: EvalResult) -> str:
                 f"best-hit score, {name} (n={d['n']}): min {d['min']:.3f}  p10 {d['p10']:.3f}  "
                 f"median {d['median']:.3f}  p90 {d['p90']:.3f}  max {d['max']:.3f}"
             )
+    calibration = result.calibration
+    if calibration:
+        lines.append(
+            f"abstention threshold {calibration.threshold:.3f}: answers "
+            f"{calibration.answered:.1%} of answerable, declines {calibration.declined:.1%} "
+            "of unanswerable"
+        )
     if result.misses:
         lines.append("not in the top 5: " + ", ".join(result.misses))
     return "\n".join(lines)

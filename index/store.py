@@ -1,7 +1,12 @@
-"""The index on disk: FAISS vectors, chunk metadata and a manifest, written atomically.
+"""The index on disk: FAISS vectors, chunk metadata, BM25, sentence vectors and a manifest.
 
 This is the only module that imports faiss. A build writes a complete new folder beside the
 target and swaps it in with renames, so readers see either the old index or the new one.
+
+Files: `vectors.faiss` (one vector per chunk), `chunks.jsonl` (chunks in vector order),
+`bm25.*` (the keyword index over the same chunks), `sentence_vectors.npy` (one vector per
+distinct sentence text), `sentence_rows.npy` (for each sentence of each chunk, in chunk order,
+its row in `sentence_vectors.npy`) and `manifest.json`, written last.
 """
 
 from __future__ import annotations
@@ -18,21 +23,45 @@ import numpy as np
 
 from .chunk import Chunk
 from .errors import IndexCorruptError, IndexNotFoundError
+from .keyword import KeywordIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.faiss"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+SENTENCE_ROWS = "sentence_rows.npy"
+
+
+@dataclass
+class SentenceVectors:
+    """Distinct sentence vectors and, per chunk, the rows of its sentences (in order)."""
+
+    vectors: np.ndarray  # (distinct sentences, dimension) float32, L2-normalised
+    rows: np.ndarray  # int32, every chunk's sentences concatenated in chunk order
+    offsets: np.ndarray  # int64, len(chunks) + 1: chunk i's rows are rows[offsets[i]:offsets[i+1]]
+
+    @classmethod
+    def from_rows(cls, vectors: np.ndarray, rows: np.ndarray, counts: list[int]) -> SentenceVectors:
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(np.asarray(vectors, dtype=np.float32), np.asarray(rows, dtype=np.int32), offsets)
+
+    def of_chunk(self, position: int) -> np.ndarray:
+        """The vectors of one chunk's sentences, in the order of `chunk.sentences`."""
+        return self.vectors[self.rows[self.offsets[position] : self.offsets[position + 1]]]
 
 
 @dataclass
 class StoredIndex:
-    """What a build wrote: manifest, chunks in vector order, and the FAISS index."""
+    """What a build wrote: manifest, chunks in vector order, FAISS, BM25 and sentence vectors."""
 
     path: Path
     manifest: dict
     chunks: list[Chunk]
     vectors: faiss.Index
+    keyword: KeywordIndex
+    sentences: SentenceVectors
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Inner-product search: (scores, positions), positions -1 where fewer than k exist."""
@@ -43,6 +72,12 @@ class StoredIndex:
         if not positions:
             return np.zeros((0, self.vectors.d), dtype=np.float32)
         return np.vstack([self.vectors.reconstruct(int(p)) for p in positions])
+
+    def matrix(self) -> np.ndarray:
+        """Every chunk vector as one (chunks, dimension) array, for exact scoring in numpy."""
+        if not self.vectors.ntotal:
+            return np.zeros((0, self.vectors.d), dtype=np.float32)
+        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
 
 
 def set_threads(n: int) -> None:
@@ -75,17 +110,41 @@ def read_index(path: Path) -> StoredIndex:
         with (path / CHUNKS).open(encoding="utf-8") as fh:
             chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
         vectors = faiss.read_index(str(path / VECTORS))
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise IndexCorruptError(f"the index at {path} cannot be read: {exc}") from exc
-    if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunks"):
-        raise IndexCorruptError(
-            f"the index at {path} is inconsistent ({vectors.ntotal} vectors, {len(chunks)} "
-            f"chunks, manifest says {manifest.get('chunks')}): rebuild it"
+        keyword = KeywordIndex.load(path)
+        sentences = SentenceVectors.from_rows(
+            np.load(path / SENTENCE_VECTORS, allow_pickle=False),
+            np.load(path / SENTENCE_ROWS, allow_pickle=False),
+            [len(c.sentences) for c in chunks],
         )
-    return StoredIndex(path=path, manifest=manifest, chunks=chunks, vectors=vectors)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(f"the index at {path} cannot be read: {exc}") from exc
+    n = len(chunks)
+    rows = sentences.rows
+    if (
+        vectors.ntotal != n
+        or n != manifest.get("chunks")
+        or keyword.documents != n
+        or len(rows) != sentences.offsets[-1]
+        or (len(rows) and (rows.min() < 0 or rows.max() >= len(sentences.vectors)))
+        or (len(sentences.vectors) and sentences.vectors.shape[1] != vectors.d)
+    ):
+        raise IndexCorruptError(
+            f"the index at {path} is inconsistent ({vectors.ntotal} vectors, {n} chunks, "
+            f"{keyword.documents} keyword entries, {len(rows)} sentence rows for "
+            f"{sentences.offsets[-1]} sentences, manifest says {manifest.get('chunks')} "
+            "chunks): rebuild it"
+        )
+    return StoredIndex(path, manifest, chunks, vectors, keyword, sentences)
 
 
-def write_index(out: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray) -> Path:
+def write_index(
+    out: Path,
+    manifest: dict,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    keyword: KeywordIndex,
+    sentences: SentenceVectors,
+) -> Path:
     """Write a complete index into a temporary folder, then swap it in place of `out`."""
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +157,19 @@ def write_index(out: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndar
         with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "chunks": len(chunks)}
+        keyword.save(tmp)
+        np.save(tmp / SENTENCE_VECTORS, sentences.vectors.astype(np.float32), allow_pickle=False)
+        np.save(tmp / SENTENCE_ROWS, sentences.rows.astype(np.int32), allow_pickle=False)
+        manifest = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "chunks": len(chunks),
+            "keyword": keyword.describe(),
+            "sentences": {
+                "total": len(sentences.rows),
+                "distinct": len(sentences.vectors),
+            },
+        }
         # The manifest is written last: a folder without one is never taken for an index.
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         for file in tmp.iterdir():

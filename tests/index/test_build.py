@@ -11,7 +11,7 @@ from index import (
     NothingIndexedError,
     build,
 )
-from index.store import read_index
+from index.store import FORMAT_VERSION, read_index
 from tests import pdfs
 from tests.conftest import guide_spec
 
@@ -38,7 +38,7 @@ def test_build_writes_chunks_vectors_and_manifest(docs: Path, tmp_path: Path, em
         "dimension": 384,
     }
     assert manifest["chunking"] == {"max_tokens": 200, "overlap_tokens": 40}
-    assert manifest["format_version"] == 1 and manifest["built_at"]
+    assert manifest["format_version"] == FORMAT_VERSION and manifest["built_at"]
     docs_by_name = {d["filename"]: d for d in manifest["documents"]}
     assert docs_by_name["guide.pdf"]["title"] == "A small guide to running a group"
     assert len(docs_by_name["guide.pdf"]["sha256"]) == 64
