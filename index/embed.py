@@ -165,12 +165,21 @@ def split_model_name(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def load_embedder(name: str | None = None, *, threads: int | None = None) -> Embedder:
+def load_embedder(
+    name: str | None = None,
+    *,
+    threads: int | None = None,
+    cache: str | os.PathLike | None = None,
+    export: bool = True,
+) -> Embedder:
     """The embedder for a configured model name ('all-MiniLM-L6-v2', 'hash' or a folder).
 
+    `threads`: intra-op threads (None: `$TOOLKIT_ENCODER_THREADS`, else one per core).
+    `cache`: where exported ONNX graphs live (None: `$TOOLKIT_MODEL_CACHE` or instance/models).
     The ONNX encoder exports its graph on first use when it is not cached yet (that needs
-    torch, once); see `onnx_encoder.ensure_onnx_model` to do it ahead of time. When the encoder
-    is not chosen explicitly and onnxruntime is missing, or the model is not one the ONNX recipe
+    torch, once); a serving process passes `export=False` to get a clear error instead, and the
+    export is done ahead of time (`python -m index.onnx_encoder export`). When the encoder is
+    not chosen explicitly and onnxruntime is missing, or the model is not one the ONNX recipe
     supports, the torch encoder is used instead (same vectors, same fingerprint), with a warning.
     """
     name = name or os.environ.get("TOOLKIT_MODEL") or DEFAULT_MODEL
@@ -191,7 +200,9 @@ def load_embedder(name: str | None = None, *, threads: int | None = None) -> Emb
         else:
             variant = "int8" if encoder == "int8" else "fp32"
             try:
-                return OnnxEmbedder(base, variant=variant, threads=threads)
+                return OnnxEmbedder(
+                    base, variant=variant, threads=threads, cache=cache, export=export
+                )
             except UnsupportedModelError as exc:
                 if explicit:
                     raise

@@ -17,7 +17,7 @@ Cache layout (default `instance/models`, or `$TOOLKIT_MODEL_CACHE`):
 Each file is written to a temporary name and renamed; the JSON record is written last, so a
 graph without its record is never used. A lock file serialises concurrent exports.
 
-Run `python -m index.onnx_encoder export [--int8]` to export ahead of time (offline).
+Ahead of time (offline): `python -m index.onnx_encoder export [--int8]`; `... check` verifies.
 """
 
 from __future__ import annotations
@@ -43,7 +43,14 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from .embed import DEFAULT_MODEL, model_fingerprint, model_path, normalise_rows
+from .embed import (
+    DEFAULT_MODEL,
+    HASH_MODEL,
+    model_fingerprint,
+    model_path,
+    normalise_rows,
+    split_model_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -505,25 +512,56 @@ def _default_threads() -> int:
     return int(value) if value else 0
 
 
+def export_models(
+    name: str | None = None,
+    cache: str | os.PathLike | None = None,
+    *,
+    int8: bool = False,
+    export: bool = True,
+) -> list[OnnxModel]:
+    """Make sure the graphs for a configured model name are exported (for CLIs and setup).
+
+    `name` as for `load_embedder` (default `$TOOLKIT_MODEL`): a ':int8' suffix or `int8`
+    adds the quantised graph; ':torch' and 'hash' need no export (empty list).
+    """
+    name = name or os.environ.get("TOOLKIT_MODEL") or DEFAULT_MODEL
+    base, encoder = split_model_name(name)
+    if name == HASH_MODEL or encoder == "torch":
+        return []
+    variants = ("fp32", "int8") if int8 or encoder == "int8" else ("fp32",)
+    return [ensure_onnx_model(base, cache, variant=v, export=export) for v in variants]
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     p = argparse.ArgumentParser(prog="python -m index.onnx_encoder", description=__doc__)
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = p.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("export", help="export the model to ONNX once (offline; needs torch)")
-    e.add_argument("--model", default=os.environ.get("TOOLKIT_MODEL") or DEFAULT_MODEL)
-    e.add_argument(
-        "--cache", help="cache folder (default: $TOOLKIT_MODEL_CACHE or instance/models)"
-    )
-    e.add_argument("--int8", action="store_true", help="also the int8-quantised graph")
+    for command, text in [
+        ("export", "export the model to ONNX unless cached (offline; needs torch once)"),
+        ("check", "verify the cached export (sha256); exit 1 when it is missing or broken"),
+    ]:
+        c = sub.add_parser(command, help=text)
+        c.add_argument("--model", help="model name (default: $TOOLKIT_MODEL or all-MiniLM-L6-v2)")
+        c.add_argument(
+            "--cache", help="cache folder (default: $TOOLKIT_MODEL_CACHE or instance/models)"
+        )
+        c.add_argument("--int8", action="store_true", help="the int8-quantised graph too")
     args = p.parse_args(argv)
-    name = args.model.removesuffix(":int8").removesuffix(":onnx").removesuffix(":torch")
     try:
-        for variant in ("fp32", "int8") if args.int8 else ("fp32",):
-            model = ensure_onnx_model(name, args.cache, variant=variant)
-            print(f"{variant}: {model.path} sha256 {model.sha256}")
-    except (ModelExportError, ValueError, OSError) as exc:
+        models = export_models(
+            args.model, args.cache, int8=args.int8, export=args.command == "export"
+        )
+    except ModelExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1 if args.command == "check" else 2
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for model in models:
+        print(f"{model.variant}: {model.path} sha256 {model.sha256}")
+    if not models:
+        print("nothing to export for this model")
     return 0
 
 

@@ -302,8 +302,9 @@ def chosen(monkeypatch):
     made: list[tuple] = []
 
     class FakeOnnx:
-        def __init__(self, name, *, variant, threads):
+        def __init__(self, name, *, variant, threads, cache=None, export=True):
             made.append(("onnx", name, variant, threads))
+            self.cache, self.export = cache, export
 
     monkeypatch.setattr(onnx_encoder, "OnnxEmbedder", FakeOnnx)
     monkeypatch.setattr(embed_module, "SentenceTransformerEmbedder", FakeTorchEmbedder)
@@ -319,6 +320,11 @@ def test_onnx_fp32_is_the_default(chosen):
         ("onnx", "all-MiniLM-L6-v2", "fp32", None),
         ("onnx", "all-MiniLM-L6-v2", "fp32", 1),
     ]
+
+
+def test_serving_options_reach_the_onnx_encoder(chosen, tmp_path):
+    embedder = load_embedder("all-MiniLM-L6-v2", threads=1, cache=tmp_path, export=False)
+    assert (embedder.cache, embedder.export) == (tmp_path, False)
 
 
 def test_a_suffix_or_the_environment_picks_the_encoder(chosen, monkeypatch):
@@ -363,3 +369,18 @@ def test_the_onnx_path_does_not_import_torch(model_dir, exports):
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_command_line_exports_and_checks(model_dir, exports, capsys):
+    main = onnx_encoder.main
+    assert main(["check", "--model", str(model_dir)]) == 1
+    assert "python -m index.onnx_encoder export" in capsys.readouterr().err
+    assert main(["export", "--model", f"{model_dir}:int8"]) == 0
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == [
+        "fp32",
+        "int8",
+    ]
+    assert main(["check", "--model", str(model_dir), "--int8"]) == 0
+    assert main(["export", "--model", f"{model_dir}:torch"]) == 0
+    assert "nothing to export" in capsys.readouterr().out
+    assert len(exports) == 1
