@@ -1,0 +1,72 @@
+"""One error shape for every 4xx and 5xx: {"error": {"status", "code", "message"}}."""
+
+from __future__ import annotations
+
+import logging
+
+from apiflask import APIFlask, HTTPError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+MESSAGES = {
+    404: "Not found: check the address.",
+    405: "This method is not allowed here; see /api/v1/docs for each endpoint's methods.",
+    413: "The request body is too large.",
+}
+
+
+def error_body(status: int, message: str, code: str | None = None) -> dict:
+    return {
+        "error": {"status": status, "code": code or CODES.get(status, "error"), "message": message}
+    }
+
+
+def _flatten(detail: object, prefix: str = "") -> list[str]:
+    """Marshmallow's nested {"json": {"k": ["Must be ..."]}} as 'k: Must be ...' lines."""
+    if isinstance(detail, dict):
+        out: list[str] = []
+        for key, value in detail.items():
+            name = "" if key in ("json", "_schema") else str(key)
+            out += _flatten(value, f"{prefix}.{name}".strip(".") if name else prefix)
+        return out
+    if isinstance(detail, list | tuple):
+        return [line for item in detail for line in _flatten(item, prefix)]
+    return [f"{prefix}: {detail}" if prefix else str(detail)]
+
+
+def init_app(app: APIFlask) -> None:
+    @app.error_processor
+    def shape(error: HTTPError):
+        message = error.message or "error"
+        if error.detail:
+            message = "; ".join(_flatten(error.detail)) or message
+        code = (error.extra_data or {}).get("code")
+        return error_body(error.status_code, message, code), error.status_code, error.headers
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        message = MESSAGES.get(status) or exc.description or exc.name
+        return error_body(status, message), status, headers
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        log.exception("unhandled error")
+        return error_body(500, "Something went wrong on our side; please try again."), 500

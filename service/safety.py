@@ -1,0 +1,192 @@
+"""Crisis detection and signposting (pure: no Flask, no model).
+
+Someone who may be at risk now must get UK crisis signposting first, whatever they typed:
+direct or indirect wording, typos, no punctuation. Two signals are combined:
+
+- patterns for first-person risk (suicidal thoughts, self-harm, an overdose, being in danger,
+  danger to someone else), written over a normalised text that tolerates common typos;
+- the similarity of the message to exemplar crisis messages (`EXEMPLARS`), computed by the
+  caller with the same embedder as retrieval, which catches wording no pattern foresaw.
+
+Questions *about* these topics ("how should our group mark suicide prevention week?", "what do
+we do if a member talks about self-harm?") are not crises: they get an answer from the documents,
+plus the signposting resources and a short note, because the topic is a risk topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CRISIS_MESSAGE = (
+    "It sounds like you may be going through something really difficult right now, and you "
+    "deserve support straight away. This service only answers questions about running peer "
+    "support groups: it is not a crisis service and cannot help in an emergency. If your life "
+    "or someone else's is at risk now, call 999 or go to A&E. You can talk to Samaritans at any "
+    "time on 116 123 (free), text SHOUT to 85258, or call NHS 111 and choose option 2 for "
+    "mental health."
+)
+SIGNPOST_MESSAGE = (
+    "If anyone is at risk right now, this service is not a crisis service: call 999 or go to "
+    "A&E in an emergency; Samaritans (116 123), Shout (text 85258) and NHS 111 option 2 are "
+    "there at any time."
+)
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    contact: str
+    url: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "contact": self.contact, "url": self.url}
+
+
+DEFAULT_RESOURCES: tuple[Resource, ...] = (
+    Resource("Samaritans", "Call 116 123 (free, any time)", "https://www.samaritans.org/"),
+    Resource("Shout", "Text SHOUT to 85258", "https://giveusashout.org/"),
+    Resource(
+        "NHS 111 (mental health option)",
+        "Call 111 and choose option 2",
+        "https://111.nhs.uk/",
+    ),
+    Resource(
+        "Emergency services",
+        "Call 999 or go to A&E if a life is at risk now",
+        "https://www.nhs.uk/nhs-services/urgent-and-emergency-care-services/when-to-go-to-ae/",
+    ),
+)
+
+# Exemplars of messages from someone at risk now, for the similarity signal.
+EXEMPLARS: tuple[str, ...] = (
+    "I want to kill myself",
+    "I am going to end my life tonight",
+    "I don't want to be alive any more",
+    "I can't go on living like this",
+    "there is no point in living",
+    "I wish I was dead",
+    "I want to die",
+    "everyone would be better off if I was gone",
+    "I have taken an overdose",
+    "I swallowed all my tablets",
+    "I have been cutting myself and I can't stop",
+    "I am going to hurt myself",
+    "I have a plan to take my own life",
+    "I have said goodbye to everyone",
+    "I am standing at the edge and I am going to jump",
+    "I can't keep myself safe tonight",
+    "nobody would miss me if I was gone",
+    "I am thinking about suicide",
+    "I feel suicidal",
+    "I am scared I will do something stupid to myself tonight",
+    "my partner says he is going to kill me",
+    "I am in danger right now",
+    "I am going to hurt someone",
+    "I have written a note for my family because I won't be here",
+    "I just want it all to stop forever",
+)
+
+_FIRST_PERSON_RISK = [
+    r"\b(kill|killing|hang|hanging|drown|drowning|shoot|shooting|poison|poisoning|starve)\s*my ?sel(f|ves)\b",
+    r"\b(end|ending|take|taking)\s+(my|me)\s+(own\s+)?life\b",
+    r"\bend(ing)?\s+it\s+(all\b|now\b|tonight\b|today\b)",
+    r"\b(want|wanna|going|gonna|plan|planning|ready|about|trying)\s+(to\s+)?(die|be\s+dead)\b",
+    r"\bi\s+(wish|hope)\s+i\s+(was|were|could\s+be)\s+dead\b",
+    r"\b(i|im|i\s+am|feel|feeling|felt)\b[^.?!]{0,25}\bsuicid(e|al)\b",
+    r"\bsuicidal\s+(thoughts|feelings|urges)\b[^.?!]{0,20}\b(tonight|now|today|again|keep)\b",
+    r"\b(dont|do\s+not|no\s+longer)\s+want\s+to\s+(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b",
+    r"\b(no|any|the)\s+point\s+(in\s+|of\s+)?(living|going\s+on|carrying\s+on|being\s+(here|alive)|me\s+being)\b",
+    r"\bcant\s+see\s+the\s+point\b",
+    r"\b(cant|can\s+not|cannot)\s+(go\s+on|carry\s+on|do\s+this\s+any\s*more|take\s+(it|this)\s+any\s*more|keep\s+(my ?self|me)\s+safe)\b",
+    r"\bbetter\s+off\s+(without\s+me|dead|if\s+i\s+(was|were)(\s+not|nt)?\s+(here|around|gone|dead|alive))\b",
+    r"\b(if|when)\s+i\s+(just\s+)?(disappeared|was\s+gone|died|vanished)\b",
+    r"\b(disappear|gone)\s+for\s+good\b",
+    r"\b(said|saying)\s+(my\s+)?goodbyes?\b",
+    r"\b(written|wrote|writing)\s+(a\s+|my\s+)?(suicide\s+)?(note|letters?|goodbye)\b",
+    r"\b(standing|stood|sitting|sat|on)\s+(on|at)\s+(the|a)\s+(bridge|ledge|edge|roof|cliff|platform|tracks)\b",
+    r"\bhow\s+(many|much)\b[^.?!]{0,30}\b(take|takes|need)\b[^.?!]{0,20}\b(die|end\s+it|kill|overdose|od)\b",
+    r"\bhow\s+(many|much)\s+(of\s+)?(my\s+)?(pills|tablets|paracetamol|ibuprofen|aspirin|meds|medication|painkillers|insulin|sleeping\s+pills)\b[^.?!]{0,30}\b(take|kill|die|overdose|od|fatal|lethal)\b",
+    r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming|punish|punishing)\s*my ?self\b",
+    r"\bi\s*(ve|have|just)?\s*(self[\s-]?harmed|relapsed\s+(into|with)\s+self[\s-]?harm)\b",
+    r"\b(taken|took|swallowed|had|done)\s+(an?\s+)?(overdose|od)\b",
+    r"\b(taken|took|swallowed|had|necked|downed)\s+(a\s+load|loads|lots|all|a\s+lot|a\s+bunch|a\s+handful|handfuls|a\s+whole\s+\w+|\d+)\s+(of\s+)?(my\s+|the\s+)?(pills|tablets|paracetamol|meds|medication|painkillers)\b",
+    r"\b(going\s+to|gonna|want\s+to|will)\s+(hurt|kill|attack|stab|harm)\s+(him|her|them|someone|somebody|people|my\s+\w+)\b",
+    r"\b(he|she|they)\s*(s|is|are|has|have)?\s*(going\s+to|gonna|threatening\s+to|threatened\s+to)\s+(kill|hurt|stab)\s+(me|us)\b",
+    r"\b(i\s+am|im|i\s+feel|we\s+are)\s+(in\s+danger|not\s+safe)\b",
+    r"\b(in\s+danger|not\s+safe)\s+(right\s+)?now\b",
+]
+_RISK_TOPIC = (
+    r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill\w*|crisis|crises|at\s+risk|risk\s+to\s+life|"
+    r"hurt(ing)?\s+(them|him|her)sel(f|ves)|harm(ing)?\s+(them|him|her)sel(f|ves)|helplines?|"
+    r"samaritans|shout|999|a&e|emergency|safeguarding|danger)\b"
+)
+# Someone asking *about* a situation: a member, the group, a role, an event, a leaflet.
+_ASKING_ABOUT = (
+    r"\b(a|our|the|one\s+of\s+our|group|new|long[\s-]?standing)\s+(member|members|participant|"
+    r"volunteer|peer|attendee|facilitator)s?\b|\b(our|the|my)\s+(group|session|meeting|leaflet|"
+    r"poster|volunteers|members)\b|\bfacilitat\w*|\bhow\s+(do|should|can|could)\s+(we|i|you|"
+    r"facilitators|groups)\b|\bwhat\s+(should|do|can)\s+(we|a|the|facilitators|groups)\b|"
+    r"\bsomeone\s+(in|at|from)\b|\b(he|she|they)\s+(said|says|told|mentioned|talks?|talked)\b|"
+    r"\btold\s+(me|us)\b|\b(week|day|month|campaign|awareness|training|course|policy|"
+    r"research|statistics?|figures?|evaluation|toolkit|leaflet|poster)\b"
+)
+
+_REPORTED_SPEECH = (
+    r"\b(said|says|saying|told|tells|mentioned|mentions|disclosed|discloses|wrote|writes|posted|"
+    r"talks?\s+about|talked\s+about|talking\s+about|shared)\b|[\"“”]"
+)
+_REPORTED = re.compile(_REPORTED_SPEECH)
+_FIRST_PERSON = [re.compile(p) for p in _FIRST_PERSON_RISK]
+_TOPIC = re.compile(_RISK_TOPIC)
+_ABOUT = re.compile(_ASKING_ABOUT)
+DEFAULT_SIMILARITY_THRESHOLD = 0.62
+
+
+@dataclass(frozen=True)
+class SafetyResult:
+    crisis: bool
+    message: str | None = None
+    resources: tuple[Resource, ...] = ()
+    reasons: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "crisis": self.crisis,
+            "message": self.message,
+            "resources": [r.to_dict() for r in self.resources],
+        }
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight apostrophes removed ("can't" -> "cant"), spacing collapsed."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = re.sub(r"(?<=\w)'(?=\w)", "", text)
+    text = re.sub(r"\bi'?m\b", "im", text)
+    text = re.sub(r"(.)\1{2,}", r"\1\1", text)  # "sooooo" -> "soo"
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def assess(
+    text: str,
+    exemplar_similarity: float | None = None,
+    *,
+    resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
+    similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
+) -> SafetyResult:
+    """Decide whether a message may come from someone at risk now; see the module docstring."""
+    norm = normalise(text)
+    asking_about = bool(_ABOUT.search(norm))
+    matched = [p.pattern for p in _FIRST_PERSON if p.search(norm)]
+    reasons: list[str] = []
+    # First-person risk counts even from a facilitator, unless it is someone else's words.
+    if matched and not _REPORTED.search(norm):
+        reasons.append("pattern")
+    similar = exemplar_similarity is not None and exemplar_similarity >= similarity_threshold
+    if similar and not asking_about:
+        reasons.append("similarity")
+    if reasons:
+        return SafetyResult(True, CRISIS_MESSAGE, resources, tuple(reasons))
+    if matched or _TOPIC.search(norm):
+        return SafetyResult(False, SIGNPOST_MESSAGE, resources, ("topic",))
+    return SafetyResult(False)

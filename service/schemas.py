@@ -1,0 +1,119 @@
+"""Request and response schemas: the same classes validate requests and write the OpenAPI."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import ValidationError
+
+MAX_QUESTION_CHARS = 1000
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be empty or only whitespace.")
+
+
+def _text(description: str) -> String:
+    return String(
+        required=True,
+        validate=[Length(max=MAX_QUESTION_CHARS), _not_blank],
+        metadata={"description": description},
+    )
+
+
+def _k(default: int) -> Integer:
+    return Integer(
+        load_default=default,
+        strict=True,
+        validate=Range(min=1, max=50),
+        metadata={"description": "how many passages to return (1-50)"},
+    )
+
+
+class SearchIn(Schema):
+    query = _text("what to look for, in everyday words")
+    k = _k(5)
+
+
+class AskIn(Schema):
+    question = _text("the question, as a group organiser would type it")
+    k = _k(5)
+
+
+class FeedbackIn(Schema):
+    query_id = String(required=True, validate=Length(min=1, max=64))
+    helpful = Boolean(required=True, truthy={True}, falsy={False})
+    reason = String(load_default=None, allow_none=True, validate=Length(max=500))
+
+
+class DocumentRef(Schema):
+    id = String()
+    title = String()
+    filename = String()
+
+
+class Citation(Schema):
+    n = Integer()
+    document = Nested(DocumentRef)
+    page_start = Integer(metadata={"description": "1-based physical page (what #page=N opens)"})
+    page_end = Integer()
+    page_label = String(allow_none=True, metadata={"description": "printed page label, if any"})
+    section = String(allow_none=True)
+    text = String()
+    score = Float()
+    url = String(metadata={"description": "opens the PDF at page_start"})
+
+
+class SearchOut(Schema):
+    results = List(Nested(Citation))
+
+
+class ResourceOut(Schema):
+    name = String()
+    contact = String()
+    url = String()
+
+
+class SafetyOut(Schema):
+    crisis = Boolean()
+    message = String(allow_none=True)
+    resources = List(Nested(ResourceOut))
+
+
+class AskOut(Schema):
+    answer = String()
+    answered = Boolean()
+    citations = List(Nested(Citation))
+    safety = Nested(SafetyOut)
+    query_id = String()
+
+
+class DocumentOut(Schema):
+    id = String()
+    title = String()
+    filename = String()
+    pages = Integer()
+    url = String()
+
+
+class DocumentsOut(Schema):
+    documents = List(Nested(DocumentOut))
+
+
+class IndexInfo(Schema):
+    version = String()
+    built_at = String()
+    documents = Integer()
+    chunks = Integer()
+
+
+class HealthOut(Schema):
+    status = String(validate=OneOf(["ok"]))
+    index = Nested(IndexInfo)
+    model = String()
+
+
+class FeedbackOut(Schema):
+    status = String()

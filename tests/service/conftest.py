@@ -1,0 +1,37 @@
+"""An app over a small index of generated PDFs, with the deterministic hashing embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import HashEmbedder, build
+from service import create_app
+
+
+@pytest.fixture
+def index_dir(docs: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "index"
+    build(docs, out, HashEmbedder(), progress=False)
+    return out
+
+
+@pytest.fixture
+def app(docs: Path, index_dir: Path, tmp_path: Path):
+    return create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(index_dir),
+            "DOCS_DIR": str(docs),
+            "MODEL": "hash",
+            "DATABASE": f"sqlite:///{tmp_path / 'test.db'}",
+            "ANSWER_THRESHOLD": 0.2,
+            "RELOAD_INTERVAL": 0.0,
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
