@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import Embedder, Index, IndexLibraryError, load_embedder
+from index import Embedder, Index, IndexLibraryError, load_embedder, set_threads
 
 from .safety import EXEMPLARS
 
@@ -89,6 +89,13 @@ class Engine:
             self._exemplars = self.embedder.encode(list(EXEMPLARS))
         query = self.embedder.encode([text])[0]
         return float(np.max(self._exemplars @ query))
+
+    def set_threads(self, threads: int) -> None:
+        """Threads for the encoder and FAISS in this process (1 per gunicorn worker)."""
+        set_threads(threads)
+        setter = getattr(self.embedder, "set_threads", None)
+        if setter is not None:
+            setter(threads)
 
     def warm_up(self) -> None:
         """Load model and index and run one query (call in each worker, after fork)."""
