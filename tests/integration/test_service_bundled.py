@@ -1,0 +1,141 @@
+"""The service end to end with the real model on the bundled documents."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from index import build
+from service import create_app
+from tests.integration.conftest import DATA, ROOT, norm
+
+pytestmark = pytest.mark.model
+QA = [json.loads(line) for line in (DATA / "qa.jsonl").open(encoding="utf-8")]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory, real_embedder):
+    out = tmp_path_factory.mktemp("bundled") / "index"
+    build(ROOT / "docs_src", out, real_embedder, progress=False)
+    app = create_app(
+        {
+            "INDEX_DIR": str(out),
+            "DOCS_DIR": str(ROOT / "docs_src"),
+            "DATABASE": f"sqlite:///{out.parent / 'db.sqlite'}",
+        }
+    )
+    app.extensions["toolkit"]._embedder = real_embedder  # share the session's loaded model
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def page_texts() -> dict[str, list[str]]:
+    texts = {}
+    for pdf in (ROOT / "docs_src").glob("*.pdf"):
+        pages = [p.extract_text() or "" for p in PdfReader(pdf).pages]
+        texts[pdf.name] = [norm(re.sub(r"-\n(?=[a-z])", "", t)) for t in pages]
+    return texts
+
+
+def _ask(client, question: str) -> dict:
+    r = client.post("/api/v1/ask", json={"question": question})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "document", "pages"),
+    [
+        (
+            "what if nobody talks at the first meeting?",
+            "peer-support-toolkit-sample-edition.pdf",
+            {33},
+        ),
+        (
+            "how do we write our ground rules together",
+            "peer-support-toolkit-sample-edition.pdf",
+            {26},
+        ),
+        ("which nine areas of England were in Side by Side?", None, None),
+    ],
+)
+def test_known_questions_find_their_page(client, question, document, pages):
+    results = client.post("/api/v1/search", json={"query": question, "k": 5}).get_json()["results"]
+    assert results
+    if document:
+        assert any(
+            c["document"]["filename"] == document
+            and any(c["page_start"] <= p <= c["page_end"] for p in pages)
+            for c in results[:3]
+        ), [(c["document"]["filename"], c["page_start"]) for c in results]
+
+
+def test_search_recall_over_the_qa_set(client):
+    found = total = 0
+    for entry in (e for e in QA if e["kind"] == "answerable"):
+        total += 1
+        results = client.post(
+            "/api/v1/search", json={"query": entry["question"], "k": 5}
+        ).get_json()["results"]
+        found += any(
+            c["document"]["filename"] == a["document"]
+            and any(c["page_start"] <= p <= c["page_end"] for p in a["pages"])
+            for c in results
+            for a in entry["answers"]
+        )
+    assert found / total >= 0.9, f"recall@5 {found}/{total}"
+
+
+def test_citation_urls_open_the_page_that_holds_the_passage(client, page_texts):
+    for entry in [e for e in QA if e["kind"] == "answerable"][:25]:
+        body = _ask(client, entry["question"])
+        for c in body["citations"]:
+            url = c["url"]
+            path, _, fragment = url.partition("#")
+            assert fragment == f"page={c['page_start']}"
+            r = client.get(path.replace("http://localhost", ""))
+            assert r.status_code == 200 and r.data[:5] == b"%PDF-"
+            pages = page_texts[c["document"]["filename"]]
+            first_words = " ".join(c["text"].split()[:6])
+            window = " ".join(pages[c["page_start"] - 1 : c["page_end"]])
+            assert first_words in window, (url, first_words)
+
+
+def test_answer_sentences_are_verbatim_from_their_cited_passage(client):
+    for entry in [e for e in QA if e["kind"] == "answerable"][::3]:
+        body = _ask(client, entry["question"])
+        if not body["answered"]:
+            continue
+        for sentence, n in re.findall(r"(.+?) \[(\d+)\]\s*", body["answer"]):
+            cited = body["citations"][int(n) - 1]
+            assert cited["n"] == int(n)
+            assert sentence.strip() in cited["text"], (entry["id"], sentence)
+        words = len(re.sub(r"\[\d+\]", "", body["answer"]).split())
+        assert words <= 120
+
+
+def test_abstention_answers_most_answerable_and_declines_most_unanswerable(client):
+    answerable = [e for e in QA if e["kind"] == "answerable"]
+    unanswerable = [e for e in QA if e["kind"] == "unanswerable"]
+    answered = sum(_ask(client, e["question"])["answered"] for e in answerable) / len(answerable)
+    declined = sum(not _ask(client, e["question"])["answered"] for e in unanswerable) / len(
+        unanswerable
+    )
+    # figures at the calibrated threshold are in the README; these bounds catch regressions
+    assert answered >= 0.9, answered
+    assert declined >= 0.8, declined
+
+
+def test_crisis_messages_get_signposting_and_others_do_not(client):
+    for entry in QA:
+        body = _ask(client, entry["question"])
+        if entry["kind"] == "crisis":
+            assert body["safety"]["crisis"], entry["question"]
+            assert body["citations"] == []
+        else:
+            assert not body["safety"]["crisis"], entry["question"]
+    info = _ask(client, "what should a facilitator do if a member talks about self-harm?")
+    assert info["safety"]["resources"] and info["answered"] and info["citations"]
