@@ -322,9 +322,8 @@ def _sentence_vectors(
         encoded = _embed([texts[i] for i in missing], embedder, batch_size, bar, "sentences")
         vectors[missing] = encoded
     counts = [len(c.sentences) for c in chunks]
-    return SentenceVectors.from_rows(vectors, np.asarray(rows, dtype=np.int32), counts), len(
-        missing
-    )
+    table = SentenceVectors.from_rows(vectors, np.asarray(rows, dtype=np.int32), counts)
+    return table, len(missing)
 
 
 def _embed(

@@ -75,7 +75,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class RankParams:
-    """Weights (tuned on tests/data/qa.jsonl, checked on tests/data/qa_external.jsonl)."""
+    """Weights, tuned on tests/data/qa.jsonl and checked on tests/data/qa_external.jsonl.
+
+    MRR@10 bundled / external: dense 0.795 / 0.855; reciprocal rank fusion of dense and BM25
+    at best 0.859 / 0.910 (k=10, BM25 weighted 0.5), this weighting 0.876 / 0.925; RRF of
+    dense, BM25 and best-sentence rankings at best 0.896 / 0.934, this rerank 0.902 / 0.944.
+    Neighbouring weights (keyword 0.15-0.25, sentence 0.5-0.75) stay within 0.01. The score's
+    coverage weight: from 0.45 to 0.6 the bundled threshold declines the same share.
+    """
 
     keyword_weight: float = 0.2  # hybrid: cosine + keyword_weight * bm25 / max(bm25)
     sentence_weight: float = 0.5  # rerank: hybrid + sentence_weight * best sentence cosine

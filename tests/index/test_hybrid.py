@@ -79,6 +79,7 @@ def test_tokenize_ignores_case_accents_stop_words_and_single_letters():
         "plan",
     ]
     assert tokenize("What is it?") == []
+    assert tokenize("Who wrote the WHO plan?") == ["wrote", "who", "plan"]  # capitals: a name
 
 
 def test_bm25_matches_regardless_of_case_and_accents():
