@@ -5,11 +5,13 @@ at import time. Configuration: defaults below, then TOOLKIT_* environment variab
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from pathlib import Path
 
 from apiflask import APIFlask
 
-from . import api, documents, errors, storage
+from . import access, api, cli, documents, errors, headers, storage, web
 from .engine import Engine
 from .safety import DEFAULT_RESOURCES, DEFAULT_SIMILARITY_THRESHOLD, Resource
 
@@ -25,6 +27,11 @@ DEFAULTS = {
     "CRISIS_RESOURCES": None,  # JSON list of {"name", "contact", "url"} to replace the defaults
     "RELOAD_INTERVAL": 2.0,  # seconds between checks for a rebuilt index
     "MAX_CONTENT_LENGTH": 16 * 1024,  # request bodies above this get 413
+    "RATELIMIT_ANONYMOUS": "30/minute;600/day",  # per client without an API key
+    "RATELIMIT_PARTNER": "600/minute",  # per partner key, unless the key has its own
+    "RATELIMIT_STORAGE": None,  # memory:// by default; redis://host:6379 shared by replicas
+    "RETENTION_DAYS": 30,  # `flask --app wsgi purge` deletes logged questions older than this
+    "SECRET_KEY": None,  # salts the hash that stands for a client in rate limits
 }
 
 
@@ -38,6 +45,17 @@ def _resources(value: object) -> tuple[Resource, ...]:
     ):
         raise ValueError('CRISIS_RESOURCES must be a JSON list of {"name", "contact", "url"}')
     return tuple(Resource(str(r["name"]), str(r["contact"]), str(r["url"])) for r in value)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder, shared by all workers."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}")
+        tmp.write_text(secrets.token_hex(32))
+        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+    return path.read_text().strip()
 
 
 def create_app(config: dict | None = None) -> APIFlask:
@@ -64,8 +82,14 @@ def create_app(config: dict | None = None) -> APIFlask:
         app.config["MODEL"],
         reload_interval=float(app.config["RELOAD_INTERVAL"]),
     )
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     errors.init_app(app)
+    headers.init_app(app)
     storage.init_app(app)
+    access.init_app(app, api.bp)
     api.init_app(app)
     documents.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
     return app

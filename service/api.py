@@ -7,13 +7,14 @@ import time
 import uuid
 
 from apiflask import APIBlueprint, abort
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from index import Hit, Index, IndexLibraryError, citation
 
 from . import answer as composer
 from . import safety
 from .engine import Engine
+from .privacy import redact
 from .schemas import (
     AskIn,
     AskOut,
@@ -28,7 +29,7 @@ from .storage import Storage
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
-ERRORS = [400, 413, 415, 422, 503]
+ERRORS = [400, 401, 413, 415, 422, 429, 503]
 
 
 def _engine() -> Engine:
@@ -95,14 +96,7 @@ def ask(body: dict):
         hits = index.search(question, k=body["k"])
         result = composer.compose(question, hits, threshold=config["ANSWER_THRESHOLD"])
     query_id = uuid.uuid4().hex
-    log.info(
-        "ask %s answered=%s crisis=%s citations=%d %.1f ms",
-        query_id,
-        result.answered,
-        check.crisis,
-        len(result.citations),
-        (time.perf_counter() - started) * 1000,
-    )
+    _log_query(query_id, question, result, check.crisis, time.perf_counter() - started)
     return {
         "answer": result.text,
         "answered": result.answered,
@@ -112,9 +106,30 @@ def ask(body: dict):
     }
 
 
+def _log_query(
+    query_id: str, question: str, result: composer.Answer, crisis: bool, seconds: float
+) -> None:
+    """The privacy-respecting log: redacted question (none at all for a crisis), no address."""
+    top = result.citations[0] if result.citations else None
+    partner = g.get("partner")
+    try:
+        current_app.extensions["toolkit_storage"].log_query(
+            query_id=query_id,
+            question=None if crisis else redact(question)[:1200],
+            answered=result.answered,
+            crisis=crisis,
+            top_document=top.document.filename if top else None,
+            top_page=top.chunk.page_start if top else None,
+            latency_ms=round(seconds * 1000, 2),
+            partner=partner.name if partner else None,
+        )
+    except Exception:  # the answer matters more than its log line
+        log.exception("could not write the query log")
+
+
 @bp.get("/documents")
 @bp.output(DocumentsOut)
-@bp.doc(summary="The documents the service answers from", responses=[503])
+@bp.doc(summary="The documents the service answers from", responses=[401, 429, 503])
 def documents():
     docs = _index().documents
     return {
@@ -133,7 +148,7 @@ def documents():
 
 @bp.get("/health")
 @bp.output(HealthOut)
-@bp.doc(summary="Index version and size; 503 when the index is missing", responses=[503])
+@bp.doc(summary="Index version and size; 503 when the index is missing", responses=[401, 429, 503])
 def health():
     index = _index()
     return {
@@ -158,5 +173,15 @@ def feedback(body: dict):
     return {"status": "recorded"}
 
 
+def _require_bodies(spec: dict) -> dict:
+    """Every JSON body is required (requests without one get 415 or 400)."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return spec
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.spec_processor(_require_bodies)

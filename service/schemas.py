@@ -4,29 +4,37 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Float, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
-from marshmallow import ValidationError
+from apiflask.validators import Length, OneOf, Range, Regexp
 
 MAX_QUESTION_CHARS = 1000
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be empty or only whitespace.")
+# Spelled out so that Python and JSON Schema (ECMA-262) agree on what whitespace is.
+NOT_BLANK = Regexp(r"[ \t\n\r\f\v]*[^ \t\n\r\f\v]", error="Must not be empty or only whitespace.")
 
 
 def _text(description: str) -> String:
     return String(
         required=True,
-        validate=[Length(max=MAX_QUESTION_CHARS), _not_blank],
+        validate=[Length(max=MAX_QUESTION_CHARS), NOT_BLANK],
         metadata={"description": description},
     )
 
 
+class WholeNumber(Integer):
+    """An integer as JSON Schema means it: 5 or 5.0, never "5", 2.5 or true."""
+
+    def _validated(self, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return int(value)
+
+
 def _k(default: int) -> Integer:
-    return Integer(
+    return WholeNumber(
         load_default=default,
-        strict=True,
         validate=Range(min=1, max=50),
         metadata={"description": "how many passages to return (1-50)"},
     )

@@ -64,3 +64,9 @@ def docs(tmp_path: Path) -> Path:
         ),
     )
     return src
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits_by_default(monkeypatch):
+    """Tests hammer the API from one address; the rate-limit tests turn limits back on."""
+    monkeypatch.setenv("TOOLKIT_RATELIMIT_ENABLED", "false")

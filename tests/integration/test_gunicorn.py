@@ -49,6 +49,8 @@ def test_gunicorn_config_serves_concurrent_requests(docs: Path, tmp_path: Path, 
         "TOOLKIT_DOCS_DIR": str(docs),
         "TOOLKIT_DATABASE": f"sqlite:///{tmp_path / 'db.sqlite'}",
         "TOOLKIT_BIND": f"127.0.0.1:{port}",
+        "TOOLKIT_RATELIMIT_ANONYMOUS": "100000/minute",
+        "TOOLKIT_RATELIMIT_ENABLED": "true",
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
