@@ -108,14 +108,19 @@ def calibrate(
 ) -> Calibration | None:
     """The abstention threshold on the best hit's score (answer when score >= threshold).
 
-    The highest threshold that still answers `answer_share` of the answerable questions,
-    rounded down to 3 decimals; the share of unanswerable questions it declines follows.
+    The highest threshold that still answers `answer_share` of the answerable questions
+    declines the most unanswerable ones; any lower threshold above the best-scoring of those
+    declines just as many and answers more, so the threshold is put halfway down that gap
+    (a margin on both sides), rounded down to 3 decimals.
     """
     if not answerable:
         return None
     ordered = sorted(answerable)
     may_decline = math.floor((1 - answer_share) * len(ordered) + 1e-9)
-    threshold = math.floor(ordered[may_decline] * 1000) / 1000
+    highest = ordered[may_decline]
+    below = [s for s in unanswerable if s < highest]
+    threshold = (max(below) + highest) / 2 if below else highest
+    threshold = math.floor(threshold * 1000 + 1e-9) / 1000
     answered = sum(s >= threshold for s in answerable) / len(answerable)
     declined = sum(s < threshold for s in unanswerable) / len(unanswerable) if unanswerable else 0.0
     return Calibration(threshold, answered, declined)

@@ -308,12 +308,17 @@ def test_missing_sentence_vectors_make_the_index_corrupt(src: Path, tmp_path: Pa
         Index.open(out, embedder)
 
 
-def test_calibrate_picks_the_highest_threshold_answering_95_percent():
+def test_calibrate_declines_the_most_unanswerable_while_answering_95_percent():
     answerable = [i / 100 for i in range(40, 80)]  # 40 questions, 0.40 .. 0.79
     unanswerable = [0.1, 0.2, 0.41, 0.5]
     cal = calibrate(answerable, unanswerable)
-    assert cal.threshold == pytest.approx(0.42)  # declines the two lowest (5% of 40)
+    # 0.42 is the highest threshold answering 95% (38 of 40); the best-scoring declined
+    # unanswerable question is at 0.41, so the threshold goes halfway: 0.415
+    assert cal.threshold == pytest.approx(0.415)
     assert (cal.answered, cal.declined) == (0.95, 0.75)
+    loose = calibrate(answerable, [0.1, 0.2])
+    assert loose.threshold == pytest.approx(0.31) and (loose.answered, loose.declined) == (1, 1)
+    assert calibrate(answerable, []).threshold == pytest.approx(0.42)
     assert calibrate([], [0.3]) is None
 
 
