@@ -16,7 +16,8 @@
 (() => {
   "use strict";
   const script =
-    document.currentScript || document.querySelector('script[src*="widget.js"][data-api], script[src$="/widget.js"]');
+    document.currentScript ||
+    document.querySelector('script[src*="widget.js"][data-api], script[src$="/widget.js"]');
   if (!script || window.__peerToolkitWidget) return;
   window.__peerToolkitWidget = true;
 
@@ -58,7 +59,10 @@
     } catch {
       list = [];
     }
-    return list.map((q) => String(q).trim()).filter(Boolean).slice(0, 6);
+    return (Array.isArray(list) ? list : [])
+      .map((q) => String(q).trim())
+      .filter(Boolean)
+      .slice(0, 6);
   }
 
   // --- building elements: strings are always appended as text nodes ---------------------
@@ -70,13 +74,19 @@
       else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
       else el.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const kid of kids.flat(Infinity)) if (kid != null && kid !== false) el.append(kid);
+    for (const kid of kids.flat(Infinity)) if (kid != null && kid !== false && kid !== "") el.append(kid);
     return el;
   }
   function icon(name, size = 20) {
     const svg = document.createElementNS(NS, "svg");
     const path = document.createElementNS(NS, "path");
-    for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: size, height: size, "aria-hidden": "true", focusable: "false" })) {
+    for (const [k, v] of Object.entries({
+      viewBox: "0 0 24 24",
+      width: size,
+      height: size,
+      "aria-hidden": "true",
+      focusable: "false",
+    })) {
       svg.setAttribute(k, v);
     }
     path.setAttribute("d", ICON[name]);
@@ -116,7 +126,7 @@
     const on = contrast(accent, white) >= 4.5 ? white : black;
     const tint = mix(accent, white, 0.9);
     let ink = accent; // the accent as text on white and on its tint
-    while (contrast(ink, tint) < 4.7) ink = mix(ink, black, 0.08);
+    for (let i = 0; i < 40 && contrast(ink, tint) < 4.7; i++) ink = mix(ink, black, 0.08);
     return { "--tk-accent": hex(accent), "--tk-on": hex(on), "--tk-tint": hex(tint), "--tk-ink": hex(ink) };
   }
 
@@ -133,13 +143,16 @@
     if (c.page_label) return "p. " + c.page_label;
     return c.page_end > c.page_start ? `pp. ${c.page_start}–${c.page_end}` : "p. " + c.page_start;
   }
-  const CONTACT = /\b(?:(call|phone|ring)\s+(\+?\d(?:[\d -]*\d)?)|(text)\s+(?:([A-Za-z]+)\s+to\s+)?(\+?\d(?:[\d ]*\d)?))/gi;
+  const CONTACT =
+    /\b(?:(call|phone|ring)\s+(\+?\d(?:[\d -]*\d)?)|(text)\s+(?:([A-Za-z]+)\s+to\s+)?(\+?\d(?:[\d ]*\d)?))/gi;
   function contactLinks(text) {
     const out = [];
     let last = 0;
     for (const m of String(text).matchAll(CONTACT)) {
       const number = (m[2] || m[5]).replace(/[^\d+]/g, "");
-      const href = m[1] ? "tel:" + number : "sms:" + number + (m[4] ? "?body=" + encodeURIComponent(m[4]) : "");
+      const href = m[1]
+        ? "tel:" + number
+        : "sms:" + number + (m[4] ? "?body=" + encodeURIComponent(m[4]) : "");
       out.push(text.slice(last, m.index), h("a", { href, class: "tk-contact" }, m[0]));
       last = m.index + m[0].length;
     }
@@ -197,7 +210,7 @@
         throw new ApiError(
           ctrl.signal.aborted
             ? "The service took too long to answer. Please try again."
-            : "Sorry, we couldn't reach the toolkit service. Please check your connection and try again."
+            : "Sorry, we couldn't reach the toolkit service. Please check your connection and try again.",
         );
       }
       let json = null;
@@ -207,19 +220,30 @@
         /* not JSON: a proxy's error page */
       }
       if (res.ok && json) return json;
+      if (res.ok)
+        throw new ApiError("Sorry, the service sent an answer we could not read. Please try again.");
       const message = json && json.error && typeof json.error.message === "string" ? json.error.message : "";
       if (res.status === 429) {
         const wait = retryAfter(res.headers.get("Retry-After"));
         throw new ApiError(
-          "Lots of people are asking questions right now." + (wait ? ` Please try again in ${wait} seconds.` : " Please try again in a moment."),
+          "Lots of people are asking questions right now." +
+            (wait ? ` Please try again in ${wait} seconds.` : " Please try again in a moment."),
           wait,
-          429
+          429,
         );
       }
       if (res.status >= 500 || !res.status) {
-        throw new ApiError(message || "Sorry, something went wrong on our side. Please try again in a moment.", 0, res.status);
+        throw new ApiError(
+          message || "Sorry, something went wrong on our side. Please try again in a moment.",
+          0,
+          res.status,
+        );
       }
-      throw new ApiError(message || `Sorry, the service could not take that question (error ${res.status}).`, 0, res.status);
+      throw new ApiError(
+        message || `Sorry, the service could not take that question (error ${res.status}).`,
+        0,
+        res.status,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -228,18 +252,29 @@
   // --- the interface -------------------------------------------------------------------
   const host = document.createElement("peer-toolkit-widget");
   const shadow = host.attachShadow({ mode: "open" });
-  const root = h("div", { class: "tk", "data-position": data.position === "left" ? "left" : "right", hidden: true });
+  const root = h("div", {
+    class: "tk",
+    "data-position": data.position === "left" ? "left" : "right",
+    hidden: true,
+  });
   for (const [k, v] of Object.entries(theme(data.accent))) root.style.setProperty(k, v);
   const css = h("link", { rel: "stylesheet", href: new URL("widget.css", scriptUrl).href });
   css.addEventListener("load", () => (root.hidden = false));
+  css.addEventListener("error", () => console.warn("Toolkit widget: could not load " + css.href));
 
   const launcherText = h("span", { class: "tk-launcher-text" }, title);
   const launcher = h(
     "button",
-    { type: "button", class: "tk-launcher", "aria-haspopup": "dialog", "aria-expanded": "false", "aria-controls": "tk-panel" },
+    {
+      type: "button",
+      class: "tk-launcher",
+      "aria-haspopup": "dialog",
+      "aria-expanded": "false",
+      "aria-controls": "tk-panel",
+    },
     h("span", { class: "tk-when-closed" }, icon("chat", 24)),
     h("span", { class: "tk-when-open" }, icon("close", 24)),
-    launcherText
+    launcherText,
   );
   const polite = h("div", { class: "tk-sr", "aria-live": "polite", "aria-atomic": "true" });
   const assertive = h("div", { class: "tk-sr", "aria-live": "assertive", "aria-atomic": "true" });
@@ -259,23 +294,45 @@
     { class: "tk-form", onsubmit: (e) => (e.preventDefault(), ask(input.value)) },
     h("label", { for: "tk-input", class: "tk-sr" }, "Your question"),
     input,
-    send
+    send,
   );
-  const closeBtn = h("button", { type: "button", class: "tk-icon-btn tk-close", "aria-label": "Close chat", onclick: () => close() }, icon("close"));
+  const closeBtn = h(
+    "button",
+    { type: "button", class: "tk-icon-btn tk-close", "aria-label": "Close chat", onclick: () => close() },
+    icon("close"),
+  );
   const clearBtn = h(
     "button",
-    { type: "button", class: "tk-icon-btn", "aria-label": "Start a new conversation", title: "Start a new conversation", onclick: clearAll },
-    icon("clear")
+    {
+      type: "button",
+      class: "tk-icon-btn",
+      "aria-label": "Start a new conversation",
+      title: "Start a new conversation",
+      onclick: clearAll,
+    },
+    icon("clear"),
   );
   const panel = h(
     "section",
-    { id: "tk-panel", class: "tk-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "tk-title", hidden: true },
+    {
+      id: "tk-panel",
+      class: "tk-panel",
+      role: "dialog",
+      "aria-modal": "true",
+      "aria-labelledby": "tk-title",
+      hidden: true,
+    },
     h(
       "header",
       { class: "tk-header" },
-      h("div", { class: "tk-heading" }, h("h2", { id: "tk-title" }, title), h("p", {}, "Answers quoted from the toolkit, with their sources")),
+      h(
+        "div",
+        { class: "tk-heading" },
+        h("h2", { id: "tk-title" }, title),
+        h("p", {}, "Answers quoted from the toolkit, with their sources"),
+      ),
       clearBtn,
-      closeBtn
+      closeBtn,
     ),
     h(
       "p",
@@ -285,12 +342,12 @@
       h("a", { href: "tel:116123" }, "116 123"),
       ", any time, or ",
       h("a", { href: "tel:999" }, "999"),
-      " in an emergency."
+      " in an emergency.",
     ),
     log,
     form,
     polite,
-    assertive
+    assertive,
   );
   root.append(launcher, panel);
   shadow.append(css, root);
@@ -302,8 +359,8 @@
         h(
           "div",
           { class: "tk-starters", role: "group", "aria-label": "Example questions" },
-          starters.map((q) => h("button", { type: "button", class: "tk-chip", onclick: () => ask(q) }, q))
-        )
+          starters.map((q) => h("button", { type: "button", class: "tk-chip", onclick: () => ask(q) }, q)),
+        ),
       );
     }
     for (const ex of history) log.append(userView(ex.q), answerView(ex));
@@ -317,17 +374,24 @@
     const safety = r.safety || {};
     const cites = Array.isArray(r.citations) ? r.citations.filter((c) => c && c.document) : [];
     const art = h("article", { class: "tk-msg tk-bot", "aria-label": "Answer" });
+    art.classList.toggle("tk-bot-crisis", !!safety.crisis);
     if (safety.crisis) {
       art.append(crisisBox(safety, r.answer, id));
       return art;
     }
-    art.append(answerText(String(r.answer || ""), cites, id));
-    if (cites.length) art.append(sourceList(cites, id, r.answered !== false));
+    const text = String(r.answer || "");
+    art.append(answerText(text, cites, id));
     if (safety.message || (safety.resources || []).length) {
       art.append(
-        h("aside", { class: "tk-signpost", "aria-label": "Support if someone is at risk" }, safety.message && h("p", {}, safety.message), resourceList(safety.resources))
+        h(
+          "aside",
+          { class: "tk-signpost", "aria-label": "Support if someone is at risk" },
+          safety.message && h("p", {}, safety.message),
+          resourceList(safety.resources),
+        ),
       );
     }
+    if (cites.length) art.append(sourceList(cites, id, r.answered !== false && cited(text, cites)));
     art.append(actions(ex, cites));
     return art;
   }
@@ -349,8 +413,8 @@
             "aria-label": `Source ${c.n}: ${c.document.title}, ${pages(c)}`,
             onclick: (e) => (e.preventDefault(), goTo(`${id}-${c.n}`)),
           },
-          m[0]
-        )
+          m[0],
+        ),
       );
       last = m.index + m[0].length;
     }
@@ -358,33 +422,58 @@
     return p;
   }
 
-  function sourceList(cites, id, answered) {
+  // The citations the answer quotes ([n] in its text); the others are further reading.
+  function cited(text, cites) {
+    const used = new Set([...text.matchAll(/\[(\d+)\]/g)].map((m) => +m[1]));
+    return cites.filter((c) => used.has(c.n));
+  }
+
+  // `quoted` lists the citations the answer quotes, or is false when it quotes none.
+  function sourceList(cites, id, quoted) {
+    const main = quoted && quoted.length ? quoted : cites;
+    const more = main === cites ? [] : cites.filter((c) => !main.includes(c));
     return h(
       "section",
       { class: "tk-sources", "aria-labelledby": id + "-h" },
-      h("h3", { id: id + "-h" }, answered ? "Sources" : "Nearest sections to browse"),
-      h(
-        "ol",
-        { role: "list" },
-        cites.map((c) => {
-          const url = safeUrl(c.url);
-          const name = [c.document.title || c.document.filename, newTab()];
-          return h(
-            "li",
-            { id: `${id}-${c.n}`, class: "tk-source", tabindex: "-1" },
-            h("span", { class: "tk-num" }, sr("Source "), String(c.n)),
-            h(
-              "div",
-              { class: "tk-source-body" },
-              url
-                ? h("a", { class: "tk-source-link", href: url, target: "_blank", rel: "noopener" }, name, icon("open", 14))
-                : h("strong", {}, c.document.title),
-              h("p", { class: "tk-meta" }, [pages(c), c.section].filter(Boolean).join(" · ")),
-              c.text && h("details", {}, h("summary", {}, "Quoted passage"), h("blockquote", {}, c.text))
-            )
-          );
-        })
-      )
+      h("h3", { id: id + "-h" }, main === quoted ? "Sources" : "Nearest sections to browse"),
+      sourceItems(main, id),
+      more.length > 0 &&
+        h(
+          "details",
+          { class: "tk-more" },
+          h("summary", {}, `More sections that may help (${more.length})`),
+          sourceItems(more, id),
+        ),
+    );
+  }
+
+  function sourceItems(cites, id) {
+    return h(
+      "ol",
+      { role: "list" },
+      cites.map((c) => {
+        const url = safeUrl(c.url);
+        const name = [c.document.title || c.document.filename, newTab()];
+        return h(
+          "li",
+          { id: `${id}-${c.n}`, class: "tk-source", tabindex: "-1" },
+          h("span", { class: "tk-num" }, sr("Source "), String(c.n)),
+          h(
+            "div",
+            { class: "tk-source-body" },
+            url
+              ? h(
+                  "a",
+                  { class: "tk-source-link", href: url, target: "_blank", rel: "noopener" },
+                  name,
+                  icon("open", 14),
+                )
+              : h("strong", {}, name[0]),
+            h("p", { class: "tk-meta" }, [pages(c), c.section].filter(Boolean).join(" · ")),
+            c.text && h("details", {}, h("summary", {}, "Quoted passage"), h("blockquote", {}, c.text)),
+          ),
+        );
+      }),
     );
   }
 
@@ -400,9 +489,21 @@
           h("strong", {}, res.name),
           " ",
           h("span", {}, contactLinks(res.contact || "")),
-          url && [" ", h("a", { class: "tk-site", href: url, target: "_blank", rel: "noopener" }, "website", sr(` of ${res.name}`), newTab())]
+          url &&
+            h(
+              "span",
+              { class: "tk-site" },
+              " · ",
+              h(
+                "a",
+                { href: url, target: "_blank", rel: "noopener" },
+                "website",
+                sr(` of ${res.name}`),
+                newTab(),
+              ),
+            ),
         );
-      })
+      }),
     );
   }
 
@@ -411,8 +512,8 @@
       "section",
       { class: "tk-crisis", "aria-labelledby": id + "-crisis" },
       h("h3", { id: id + "-crisis" }, "Help is available right now"),
+      resourceList(safety.resources),
       h("p", {}, safety.message || answer),
-      resourceList(safety.resources)
     );
   }
 
@@ -430,13 +531,26 @@
           disabled: ex.fb !== undefined,
           onclick: () => feedback(ex, helpful, [up, down], status),
         },
-        icon(helpful ? "up" : "down", 18)
+        icon(helpful ? "up" : "down", 18),
       );
     const up = vote(true);
     const down = vote(false);
     if (ex.fb !== undefined) status.textContent = "Feedback recorded";
-    const copy = h("button", { type: "button", class: "tk-text-btn", onclick: () => copyAnswer(ex.r, cites, status) }, icon("copy", 16), "Copy");
-    return h("div", { class: "tk-actions" }, h("span", { class: "tk-ask" }, "Was this helpful?"), up, down, copy, status);
+    const copy = h(
+      "button",
+      { type: "button", class: "tk-text-btn", onclick: () => copyAnswer(ex.r, cites, status) },
+      icon("copy", 16),
+      "Copy",
+    );
+    return h(
+      "div",
+      { class: "tk-actions" },
+      h("span", { class: "tk-ask" }, "Was this helpful?"),
+      up,
+      down,
+      copy,
+      status,
+    );
   }
 
   async function feedback(ex, helpful, buttons, status) {
@@ -455,10 +569,15 @@
   }
 
   async function copyAnswer(r, cites, status) {
-    const lines = [String(r.answer || "")];
+    const answer = String(r.answer || "");
+    const quoted = r.answered === false ? [] : cited(answer, cites);
+    const lines = [answer];
     if (cites.length) {
-      lines.push("", r.answered === false ? "Nearest sections:" : "Sources:");
-      for (const c of cites) lines.push(`[${c.n}] ${c.document.title}, ${pages(c)}${c.section ? ", " + c.section : ""}: ${c.url}`);
+      lines.push("", quoted.length ? "Sources:" : "Nearest sections:");
+      for (const c of quoted.length ? quoted : cites) {
+        const section = c.section ? ", " + c.section : "";
+        lines.push(`[${c.n}] ${c.document.title}, ${pages(c)}${section}: ${c.url}`);
+      }
     }
     const text = lines.join("\n");
     try {
@@ -480,12 +599,17 @@
       "div",
       { class: "tk-msg tk-bot tk-typing", role: "status" },
       h("span", { class: "tk-dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
-      "Looking through the toolkit…"
+      "Looking through the toolkit…",
     );
   }
 
   function errorView(err, retry) {
-    const button = h("button", { type: "button", class: "tk-text-btn tk-retry", onclick: retry }, icon("retry", 16), "Try again");
+    const button = h(
+      "button",
+      { type: "button", class: "tk-text-btn tk-retry", onclick: retry },
+      icon("retry", 16),
+      "Try again",
+    );
     const view = h("div", { class: "tk-msg tk-error", role: "alert" }, h("p", {}, err.message), button);
     if (err.wait) {
       let left = err.wait;
@@ -506,7 +630,10 @@
   }
 
   function scrollTo(el) {
-    log.scrollTo({ top: Math.max(0, el.offsetTop - 8), behavior: reducedMotion && reducedMotion.matches ? "auto" : "smooth" });
+    log.scrollTo({
+      top: Math.max(0, el.offsetTop - 8),
+      behavior: reducedMotion && reducedMotion.matches ? "auto" : "smooth",
+    });
   }
   function goTo(id) {
     const li = shadow.getElementById(id);
@@ -541,15 +668,17 @@
       scrollTo(mine);
       const safety = r.safety || {};
       if (safety.crisis) {
-        assertive.textContent = [safety.message || r.answer, ...(safety.resources || []).map((x) => `${x.name}: ${x.contact}.`)].join(" ");
+        const lines = (safety.resources || []).map((x) => `${x.name}: ${x.contact}.`);
+        announce(assertive, [safety.message || r.answer, ...lines].join(" "));
       } else {
         const n = (r.citations || []).length;
-        polite.textContent = `Answer: ${r.answer}` + (n ? ` ${n} source${n > 1 ? "s" : ""} listed below.` : "");
+        announce(polite, `Answer: ${r.answer}` + (n ? ` ${n} source${n > 1 ? "s" : ""} listed below.` : ""));
       }
     } catch (err) {
       typing.remove();
       if (err.status >= 400 && err.status < 500 && err.status !== 429) input.value = question;
       const view = errorView(err, () => {
+        input.focus(); // the button is about to go: keep focus in the panel
         mine.remove();
         view.remove();
         ask(question);
@@ -562,11 +691,17 @@
     }
   }
 
+  // Empty the live region first, so that the same words are announced again.
+  function announce(region, text) {
+    region.textContent = "";
+    setTimeout(() => (region.textContent = text), 50);
+  }
+
   function clearAll() {
     history = [];
     save();
     renderAll();
-    polite.textContent = "Conversation cleared.";
+    announce(polite, "Conversation cleared.");
     input.focus();
   }
 
@@ -596,7 +731,8 @@
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
   }
-  const FOCUSABLE = "a[href], button:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+  const FOCUSABLE =
+    "a[href], button:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
   const focusables = () => [...panel.querySelectorAll(FOCUSABLE)].filter((el) => el.getClientRects().length);
 
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
@@ -627,7 +763,8 @@
   });
   input.addEventListener("input", grow);
   // Keys typed in the widget are not the host page's shortcuts.
-  for (const type of ["keydown", "keyup", "keypress"]) host.addEventListener(type, (e) => e.stopPropagation());
+  for (const type of ["keydown", "keyup", "keypress"])
+    host.addEventListener(type, (e) => e.stopPropagation());
   if (vv) {
     vv.addEventListener("resize", fitViewport);
     vv.addEventListener("scroll", fitViewport);

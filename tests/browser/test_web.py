@@ -1,0 +1,104 @@
+"""The widget's routes, the demo page and CORS, through Flask's test client (no browser)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service import create_app
+
+PARTNER = "https://partner.example.org"
+
+
+@pytest.fixture
+def make_client(index_dir, tmp_path):
+    docs, index = index_dir
+
+    def make(**config):
+        app = create_app(
+            {
+                "TESTING": True,
+                "INDEX_DIR": str(index),
+                "DOCS_DIR": str(docs),
+                "MODEL": "hash",
+                "DATABASE": f"sqlite:///{tmp_path / 'web.db'}",
+                "RELOAD_INTERVAL": 0.0,
+                "SECRET_KEY": "web-tests",
+                "RATELIMIT_ENABLED": False,
+                **config,
+            }
+        )
+        return app.test_client()
+
+    return make
+
+
+def test_demo_page_embeds_the_widget_and_loads_nothing_from_elsewhere(make_client):
+    r = make_client().get("/")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert '<script src="http://localhost/widget.js" async' in page
+    assert "fictional charity" in page
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "http" not in csp
+    for attribute in ('src="', 'href="'):
+        for chunk in page.split(attribute)[1:]:
+            url = chunk.split('"', 1)[0]
+            assert url.startswith(("/", "#", "data:", "tel:", "sms:", "http://localhost/")), url
+
+
+def test_demo_page_uses_the_public_url_when_there_is_one(make_client):
+    page = make_client(PUBLIC_URL="https://toolkit.example.org/").get("/").get_data(as_text=True)
+    assert '<script src="https://toolkit.example.org/widget.js" async' in page
+
+
+@pytest.mark.parametrize(
+    ("path", "mimetype"), [("/widget.js", "text/javascript"), ("/widget.css", "text/css")]
+)
+def test_widget_files_are_served_without_cors_and_cached_briefly(make_client, path, mimetype):
+    r = make_client(CORS_ORIGINS=PARTNER).get(path, headers={"Origin": PARTNER})
+    assert r.status_code == 200 and r.mimetype == mimetype
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "max-age=300" in r.headers["Cache-Control"]
+    assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_an_allowed_origin_may_call_the_api_from_a_browser(make_client):
+    client = make_client(CORS_ORIGINS=f"https://other.example, {PARTNER}/")
+    pre = client.options(
+        "/api/v1/ask",
+        headers={
+            "Origin": PARTNER,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert pre.headers["Access-Control-Allow-Origin"] == PARTNER
+    assert "POST" in pre.headers["Access-Control-Allow-Methods"]
+    assert pre.headers["Access-Control-Allow-Headers"] == "content-type"
+    r = client.post("/api/v1/ask", json={"question": "ground rules"}, headers={"Origin": PARTNER})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == PARTNER
+    assert "Retry-After" in r.headers["Access-Control-Expose-Headers"]
+    assert "Origin" in r.headers["Vary"]
+    assert "Access-Control-Allow-Credentials" not in r.headers
+
+
+@pytest.mark.parametrize("configured", ["", "https://other.example"])
+def test_other_origins_get_no_cors_headers(make_client, configured):
+    client = make_client(CORS_ORIGINS=configured)
+    r = client.post("/api/v1/ask", json={"question": "ground rules"}, headers={"Origin": PARTNER})
+    assert r.status_code == 200, "the server answers; the browser will not hand it over"
+    assert "Access-Control-Allow-Origin" not in r.headers
+    pre = client.options(
+        "/api/v1/ask", headers={"Origin": PARTNER, "Access-Control-Request-Method": "POST"}
+    )
+    assert "Access-Control-Allow-Origin" not in pre.headers
+
+
+def test_pdfs_and_the_demo_page_have_no_cors(make_client):
+    client = make_client(CORS_ORIGINS=PARTNER)
+    for path in ("/documents/guide.pdf", "/"):
+        r = client.get(path, headers={"Origin": PARTNER})
+        assert r.status_code == 200
+        assert "Access-Control-Allow-Origin" not in r.headers

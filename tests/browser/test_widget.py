@@ -1,0 +1,516 @@
+"""The chat widget in real headless Chromium, against the running service (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `chromium` fixture skips (or fails in CI) with the reason
+    expect = None
+
+from tests.browser.conftest import PHONE, XSS
+
+pytestmark = pytest.mark.browser
+
+GROUND_RULES = "How do we agree ground rules as a group?"
+WIDGET = "peer-toolkit-widget"
+
+# The focused element inside the widget: "launcher", "input", "inside" (elsewhere in the
+# panel), or None when focus is outside the widget.
+FOCUS_JS = """() => {
+  const host = document.querySelector("peer-toolkit-widget");
+  if (!host || document.activeElement !== host) return null;
+  const el = host.shadowRoot.activeElement;
+  if (!el) return null;
+  if (el.classList.contains("tk-launcher")) return "launcher";
+  if (el.id === "tk-input") return "input";
+  return host.shadowRoot.querySelector(".tk-panel").contains(el) ? "inside" : "outside";
+}"""
+
+
+ACTIVE_JS = f"() => document.querySelector('{WIDGET}').shadowRoot.activeElement.outerHTML"
+
+
+def show_latest_question(page):
+    """Scroll the conversation to the start of the latest exchange, and let transitions end
+    (for screenshots)."""
+    page.evaluate(
+        "() => { const root = document.querySelector('peer-toolkit-widget').shadowRoot;"
+        " const mine = [...root.querySelectorAll('.tk-user')].pop();"
+        " root.querySelector('.tk-log').scrollTop = mine.offsetTop - 12; }"
+    )
+    page.mouse.move(1, 1)
+    page.wait_for_timeout(400)
+
+
+def open_widget(page):
+    page.locator(".tk-launcher").click()
+    page.locator(".tk-panel").wait_for(state="visible")
+
+
+def ask(page, question: str):
+    """Type a question, send it with Enter, and return the locator of its answer."""
+    answers = page.locator("article.tk-bot")
+    before = answers.count()
+    if not page.locator(".tk-panel").is_visible():
+        open_widget(page)
+    page.locator("#tk-input").fill(question)
+    page.locator("#tk-input").press("Enter")
+    answer = answers.nth(before)
+    answer.wait_for(state="visible")
+    return answer
+
+
+def host_url(server, **data) -> str:
+    return f"{server.url}/?{urlencode(data)}" if data else f"{server.url}/"
+
+
+def test_demo_page_answer_cites_sources_that_open_the_pdf_at_the_page(tab, servers):
+    page, api = tab.page, servers["api"].url
+    page.goto(api + "/")
+    assert "fictional charity" in page.locator(".demo-banner").inner_text()
+    answer = ask(page, GROUND_RULES)
+
+    text = answer.locator(".tk-answer")
+    assert "ground rules" in text.inner_text().lower()
+    ref = text.locator("a.tk-ref").first
+    assert ref.inner_text() == "[1]"
+    assert ref.get_attribute("aria-label").startswith("Source 1: Running a peer support group")
+
+    first = answer.locator(".tk-source").first
+    link = first.locator("a.tk-source-link")
+    href = link.get_attribute("href")
+    assert href == f"{api}/documents/guide.pdf#page=2"
+    assert link.get_attribute("target") == "_blank"
+    assert "noopener" in link.get_attribute("rel")
+    assert "Running a peer support group: a short guide" in link.inner_text()
+    # the printed page label (the guide's page 2 is printed "1"), then the section
+    assert first.locator(".tk-meta").inner_text() == "p. 1 · Agreeing ground rules"
+
+    # the quoted passage is there, folded; it opens on request
+    passage = first.locator("blockquote")
+    assert not passage.is_visible()
+    first.locator("summary").click()
+    assert "Agree the ground rules together at the first meeting." in passage.inner_text()
+
+    # [1] takes you to source 1
+    ref.click()
+    assert page.evaluate(
+        f"() => document.querySelector('{WIDGET}').shadowRoot.activeElement.id"
+    ) == first.get_attribute("id")
+
+    # the link opens the PDF, at that page, in a new tab
+    with tab.context.expect_page() as new:
+        link.click()
+    pdf_tab = new.value
+    pdf_tab.wait_for_load_state("commit")
+    assert pdf_tab.url == href
+    response = page.request.get(href)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf_tab.close()
+
+    assert tab.errors == [], "no console errors in the normal flow"
+
+
+def test_keyboard_only_flow_with_focus_trap_and_escape(tab, servers):
+    page = tab.page
+    page.goto(host_url(servers["partner"]))
+    page.locator(".tk-launcher").wait_for()
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUS_JS) == "launcher":
+            break
+    assert page.evaluate(FOCUS_JS) == "launcher", "Tab reaches the launcher"
+    assert page.locator(".tk-launcher").get_attribute("aria-expanded") == "false"
+
+    page.keyboard.press("Enter")
+    assert page.locator(".tk-panel").is_visible()
+    assert page.locator(".tk-launcher").get_attribute("aria-expanded") == "true"
+    assert page.evaluate(FOCUS_JS) == "input", "opening puts the cursor in the question box"
+
+    page.keyboard.type("What if nobody says anything at the first meeting?")
+    page.keyboard.press("Enter")
+    page.locator("article.tk-bot").first.wait_for()
+    assert page.locator(".tk-user").first.inner_text().endswith("first meeting?")
+
+    # Tab and Shift+Tab stay inside the open panel, and wrap around
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        where = page.evaluate(FOCUS_JS)
+        assert where in {"input", "inside"}, f"focus left the panel: {where}"
+        seen.add(page.evaluate(ACTIVE_JS))
+    assert len(seen) > 8, "Tab visits the panel's controls"
+    page.locator(".tk-close").focus()
+    for _ in range(40):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(FOCUS_JS) in {"input", "inside"}
+
+    page.keyboard.press("Escape")
+    assert not page.locator(".tk-panel").is_visible()
+    assert page.evaluate(FOCUS_JS) == "launcher", "Escape returns focus to the launcher"
+    # keys typed in the widget never reached the host page's own shortcuts
+    assert page.evaluate("window.hostKeys").count("Escape") == 0
+    assert tab.errors == []
+
+
+def test_crisis_signposting_comes_first_with_phone_and_text_links(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    answer = ask(page, "I want to kill myself tonight")
+    crisis = answer.locator(".tk-crisis")
+    assert crisis.is_visible()
+    assert "not a crisis service" in crisis.inner_text()
+    # first in the answer, and no passages
+    first_child = answer.evaluate("a => a.firstElementChild.className")
+    assert first_child == "tk-crisis"
+    assert answer.locator(".tk-answer, .tk-sources").count() == 0
+
+    hrefs = crisis.locator("a.tk-contact").evaluate_all("els => els.map(a => a.href)")
+    assert hrefs == ["tel:116123", "sms:85258?body=SHOUT", "tel:111", "tel:999"]
+    assert crisis.locator("a.tk-contact").first.inner_text() == "Call 116 123"
+    # the always-visible note
+    note = page.locator(".tk-note")
+    assert "Not a crisis service" in note.inner_text()
+    assert note.locator("a[href='tel:116123']").inner_text() == "116 123"
+    # announced at once
+    expect(page.locator("[aria-live=assertive]")).to_contain_text("Samaritans")
+
+
+def test_a_question_about_a_risk_topic_gets_signposting_after_the_answer(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    answer = ask(page, "What should we do if a member says they have thoughts of suicide?")
+    box = answer.locator(".tk-signpost")
+    assert box.is_visible()
+    assert answer.locator(".tk-crisis").count() == 0
+    assert box.locator("a[href='tel:116123']").count() == 1
+    assert answer.evaluate(
+        "a => a.querySelector('.tk-answer').compareDocumentPosition("
+        "a.querySelector('.tk-signpost')) & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
+
+
+def test_a_question_the_documents_do_not_cover_offers_sections_to_browse(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    answer = ask(page, "What is the capital of Peru?")
+    assert "don't seem to cover this" in answer.locator(".tk-answer").inner_text()
+    assert answer.locator(".tk-sources h3").text_content() == "Nearest sections to browse"
+    assert answer.locator(".tk-source").count() >= 1
+
+
+def test_markup_in_a_pdf_passage_is_shown_as_text_and_never_runs(tab, servers):
+    page = tab.page
+    page.goto(host_url(servers["partner"]))
+    answer = ask(page, "What about posters on the library noticeboard and the poster template?")
+    for summary in answer.locator("summary").all():
+        summary.click()
+    quoted = answer.locator("blockquote").all_inner_texts()
+    assert any(XSS in q for q in quoted), quoted
+    page.wait_for_timeout(300)
+    images = page.evaluate(
+        f"() => document.querySelectorAll('img').length"
+        f" + document.querySelector('{WIDGET}').shadowRoot.querySelectorAll('img').length"
+    )
+    assert images == 0
+    assert tab.dialogs == []
+    assert tab.errors == []
+
+
+def test_hostile_server_text_and_urls_are_inert(tab, servers):
+    """Even a compromised API cannot inject markup or script URLs into the host page."""
+    page = tab.page
+    evil = {
+        "answer": "<b>bold</b> <script>alert(1)</script> [1]",
+        "answered": True,
+        "citations": [
+            {
+                "n": 1,
+                "document": {"id": "x", "title": XSS, "filename": "x.pdf"},
+                "page_start": 3,
+                "page_end": 4,
+                "page_label": None,
+                "section": "<i>section</i>",
+                "text": XSS,
+                "score": 0.9,
+                "url": "javascript:alert(1)",
+            }
+        ],
+        "safety": {
+            "crisis": False,
+            "message": "<u>note</u>",
+            "resources": [{"name": XSS, "contact": "Call 116 123", "url": "javascript:alert(2)"}],
+        },
+        "query_id": "q1",
+    }
+    page.route(
+        "**/api/v1/ask",
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(evil)
+        ),
+    )
+    page.goto(servers["api"].url + "/")
+    answer = ask(page, "anything")
+    assert answer.locator(".tk-answer").inner_text().startswith("<b>bold</b> <script>")
+    assert XSS in answer.locator(".tk-source").inner_text()
+    assert answer.locator(".tk-meta").inner_text() == "pp. 3–4 · <i>section</i>"
+    hrefs = answer.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert not any(h.startswith("javascript:") for h in hrefs), hrefs
+    tags = answer.evaluate("a => [...a.querySelectorAll('*')].map(e => e.localName)")
+    assert not {"b", "i", "u", "img", "script"} & set(tags)
+    page.wait_for_timeout(200)
+    assert tab.dialogs == []
+
+
+def test_embedded_on_an_allowed_partner_origin_it_works(tab, servers):
+    page, partner = tab.page, servers["partner"]
+    assert partner.url != servers["api"].url
+    page.goto(host_url(partner, title="Ask Lantern", position="left"))
+    launcher = page.locator(".tk-launcher")
+    assert launcher.inner_text() == "Ask Lantern"
+    assert launcher.bounding_box()["x"] < 100, "data-position=left"
+    answer = ask(page, GROUND_RULES)
+    assert answer.locator(".tk-source").count() >= 1
+    assert tab.errors == []
+
+
+def test_embedded_on_an_origin_cors_does_not_allow_it_fails_kindly(tab, servers):
+    page = tab.page
+    page.goto(host_url(servers["stranger"]))
+    open_widget(page)
+    page.locator("#tk-input").fill(GROUND_RULES)
+    page.locator("#tk-input").press("Enter")
+    error = page.locator(".tk-error")
+    error.wait_for()
+    assert "couldn't reach the toolkit service" in error.inner_text()
+    assert error.get_by_role("button", name="Try again").is_visible()
+    assert page.locator("article.tk-bot").count() == 0
+    assert any("CORS" in e for e in tab.errors), "the browser refused the response"
+
+
+def test_errors_are_friendly_and_can_be_retried(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    replies = iter(
+        [
+            {"status": 429, "headers": {"Retry-After": "2"}, "body": "rate_limited"},
+            {"status": 503, "body": "The document index is not available right now."},
+            {"status": 422, "body": "question: Must not be empty or only whitespace."},
+        ]
+    )
+
+    def handle(route):
+        reply = next(replies, None)
+        if reply is None:
+            return route.abort()
+        body = {"error": {"status": reply["status"], "code": "x", "message": reply["body"]}}
+        route.fulfill(
+            status=reply["status"],
+            headers=reply.get("headers", {}),
+            content_type="application/json",
+            body=json.dumps(body),
+        )
+
+    page.route("**/api/v1/ask", handle)
+    open_widget(page)
+    page.locator("#tk-input").fill(GROUND_RULES)
+    page.locator("#tk-input").press("Enter")
+    error = page.locator(".tk-error")
+    retry = error.get_by_role("button")
+    assert "Please try again in 2 seconds" in error.inner_text()
+    assert retry.is_disabled() and "Try again in" in retry.inner_text()
+    page.wait_for_function(
+        f"() => !document.querySelector('{WIDGET}').shadowRoot.querySelector('.tk-retry').disabled"
+    )
+    retry.click()
+    assert "index is not available" in page.locator(".tk-error").inner_text()
+    page.locator(".tk-error button").click()
+    assert "Must not be empty" in page.locator(".tk-error").inner_text()
+    assert page.locator("#tk-input").input_value() == GROUND_RULES, "a 4xx gives the text back"
+    page.locator(".tk-error button").click()
+    assert "couldn't reach" in page.locator(".tk-error").inner_text()
+    assert page.locator(".tk-user").count() == 1, "retrying does not repeat the question"
+
+    page.unroute("**/api/v1/ask")
+    page.locator(".tk-error button").click()
+    page.locator("article.tk-bot").first.wait_for()
+    assert page.locator(".tk-error").count() == 0
+
+
+def test_feedback_is_sent_and_acknowledged_and_the_answer_can_be_copied(tab, servers):
+    page, api = tab.page, servers["api"].url
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=api)
+    page.goto(api + "/")
+    answer = ask(page, GROUND_RULES)
+    with page.expect_request("**/api/v1/feedback") as sent:
+        answer.get_by_role("button", name="Helpful", exact=True).click()
+    request = sent.value
+    assert request.method == "POST"
+    body = request.post_data_json
+    assert body["helpful"] is True and len(body["query_id"]) == 32
+    assert request.response().status == 201
+    status = answer.locator(".tk-status")
+    expect(status).to_have_text("Thanks, your feedback was recorded.")
+    helpful = answer.get_by_role("button", name="Helpful", exact=True)
+    assert helpful.get_attribute("aria-pressed") == "true"
+
+    answer.get_by_role("button", name="Copy").click()
+    expect(status).to_have_text("Answer and sources copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    lines = copied.splitlines()
+    assert "[1]" in lines[0] and lines[2] == "Sources:"
+    assert re.fullmatch(
+        rf"\[1\] Running a peer support group: a short guide, p\. 1, Agreeing ground rules: "
+        rf"{re.escape(api)}/documents/guide\.pdf#page=2",
+        lines[3],
+    ), lines[3]
+
+    # the conversation, and the feedback given, stay for the page session
+    page.reload()
+    open_widget(page)
+    assert page.locator(".tk-user").inner_text().endswith(GROUND_RULES)
+    again = page.locator("article.tk-bot").first
+    assert again.locator(".tk-source").count() >= 1
+    assert again.locator(".tk-status").inner_text() == "Feedback recorded"
+    page.get_by_role("button", name="Start a new conversation").click()
+    assert page.locator("article.tk-bot").count() == 0
+    assert page.locator(".tk-chip").count() == 3
+    assert tab.errors == []
+
+
+def test_phone_full_screen_panel_keeps_the_input_visible(open_tab, servers, shots):
+    tab = open_tab(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    launcher = page.locator(".tk-launcher")
+    launcher.wait_for()
+    box = launcher.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44, "a big enough touch target"
+    launcher.tap()
+    panel = page.locator(".tk-panel")
+    panel.wait_for(state="visible")
+    panel.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
+    assert panel.bounding_box() == {"x": 0, "y": 0, **PHONE}
+    assert not launcher.is_visible(), "the panel covers the whole screen"
+    page.locator(".tk-chip").first.tap()
+    answer = page.locator("article.tk-bot").first
+    answer.wait_for()
+    answer.locator("summary").first.tap()
+    show_latest_question(page)
+    page.screenshot(path=str(shots / "phone.png"))
+
+    def in_view(locator, height):
+        b = locator.bounding_box()
+        return b["y"] >= 0 and b["y"] + b["height"] <= height
+
+    assert in_view(page.locator("#tk-input"), PHONE["height"])
+    # the on-screen keyboard takes the bottom of the screen: the panel follows the visual
+    # viewport, so the question box stays above it
+    page.set_viewport_size({"width": PHONE["width"], "height": 500})
+    page.wait_for_function(
+        f"() => document.querySelector('{WIDGET}').shadowRoot"
+        ".querySelector('.tk-panel').getBoundingClientRect().height === 500"
+    )
+    assert in_view(page.locator("#tk-input"), 500)
+    assert tab.errors == []
+
+
+def test_desktop_screenshot(tab, servers, shots):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    answer = ask(page, GROUND_RULES)
+    answer.locator("summary").first.click()
+    show_latest_question(page)
+    page.screenshot(path=str(shots / "desktop.png"))
+    assert tab.errors == []
+
+
+CONTRAST_JS = """() => {
+  const root = document.querySelector("peer-toolkit-widget").shadowRoot;
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lin = (c) => ((c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+                            return (x + 0.05) / (y + 0.05); };
+  const background = (el) => {
+    for (let e = el; e && e.nodeType === 1; e = e.parentNode) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of root.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length || el.closest(".tk-sr") || el.disabled) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === "hidden") continue;
+    const c = ratio(rgb(s.color).slice(0, 3), background(el));
+    const path = [];
+    for (let e = el; e && e.nodeType === 1; e = e.parentNode) path.push(e.className);
+    out.push([el.localName, path.join(" "), el.textContent.trim().slice(0, 30), c]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("accent", ["", "#ffd400", "hotpink"])
+def test_text_contrast_is_at_least_4_5_to_1_with_any_accent(tab, servers, accent):
+    page = tab.page
+    page.route(
+        "**/api/v1/feedback",
+        lambda route: route.fulfill(status=503, content_type="application/json", body="{}"),
+    )
+    page.goto(host_url(servers["partner"], accent=accent))
+    answer = ask(page, GROUND_RULES)
+    answer.locator("summary").first.click()
+    ask(page, "What should we do if a member says they have thoughts of suicide?")
+    answer.get_by_role("button", name="Not helpful").click()
+    answer.locator(".tk-status").filter(has_text="not sent").wait_for()
+    ask(page, "I want to kill myself tonight")
+    page.route("**/api/v1/ask", lambda route: route.abort())
+    page.locator("#tk-input").fill("again")
+    page.locator("#tk-input").press("Enter")
+    page.locator(".tk-error").wait_for()
+    measured = page.evaluate(CONTRAST_JS)
+    checked = {name for m in measured for name in m[1].split()}
+    assert {"tk-launcher-text", "tk-answer", "tk-ref", "tk-meta", "tk-status"} <= checked
+    assert {"tk-note", "tk-crisis", "tk-contact", "tk-signpost", "tk-error"} <= checked
+    low = [m for m in measured if m[3] < 4.5]
+    assert not low, low
+
+
+def test_host_page_css_cannot_reach_in_and_widget_css_cannot_leak_out(tab, servers):
+    page = tab.page
+    page.goto(host_url(servers["partner"], hostile="1", accent="#0f766e"))
+    launcher = page.locator(".tk-launcher")
+    launcher.wait_for(state="visible")
+    style = launcher.evaluate(
+        "el => { const s = getComputedStyle(el); "
+        "return [s.color, s.fontFamily, s.letterSpacing, s.backgroundColor]; }"
+    )
+    assert style[0] == "rgb(255, 255, 255)"
+    assert "Comic" not in style[1] and style[2] == "normal"
+    assert style[3] == "rgb(15, 118, 110)"
+    host_note = page.locator("#host-note").evaluate(
+        "el => [getComputedStyle(el).fontSize, getComputedStyle(el).backgroundColor]"
+    )
+    assert host_note == ["16px", "rgba(0, 0, 0, 0)"], "the widget's .tk-note rules stay inside"
+    answer = ask(page, GROUND_RULES)
+    assert answer.is_visible()
+
+
+def test_reduced_motion_turns_animation_off(open_tab, servers):
+    tab = open_tab(viewport={"width": 1024, "height": 700}, reduced_motion="reduce")
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    open_widget(page)
+    style = "el => [getComputedStyle(el).animationName, getComputedStyle(el).transitionDuration]"
+    assert page.locator(".tk-panel").evaluate(style)[0] == "none"
+    assert page.locator(".tk-launcher").evaluate(style)[1] == "0s"
