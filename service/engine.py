@@ -87,7 +87,7 @@ class Engine:
         """Highest cosine similarity of `text` to the crisis exemplars (see service.safety)."""
         if self._exemplars is None:
             self._exemplars = self.embedder.encode(list(EXEMPLARS))
-        query = self.embedder.encode([text])[0]
+        query = self.index().query_vector(text)  # cached: the search reuses it
         return float(np.max(self._exemplars @ query))
 
     def set_threads(self, threads: int) -> None:

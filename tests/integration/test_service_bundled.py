@@ -25,6 +25,7 @@ def client(tmp_path_factory, real_embedder):
             "INDEX_DIR": str(out),
             "DOCS_DIR": str(ROOT / "docs_src"),
             "DATABASE": f"sqlite:///{out.parent / 'db.sqlite'}",
+            "RATELIMIT_ENABLED": False,  # module-scoped: the autouse env fixture is not active
         }
     )
     app.extensions["toolkit"]._embedder = real_embedder  # share the session's loaded model
