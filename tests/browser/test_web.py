@@ -102,3 +102,14 @@ def test_pdfs_and_the_demo_page_have_no_cors(make_client):
         r = client.get(path, headers={"Origin": PARTNER})
         assert r.status_code == 200
         assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_without_chromium_browser_tests_skip_locally_but_fail_in_ci(monkeypatch):
+    from tests.browser.conftest import _unavailable
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must run in CI"):
+        _unavailable("no browser")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="not available: no browser"):
+        _unavailable("no browser")

@@ -82,6 +82,13 @@ def test_demo_page_answer_cites_sources_that_open_the_pdf_at_the_page(tab, serve
     assert ref.inner_text() == "[1]"
     assert ref.get_attribute("aria-label").startswith("Source 1: Running a peer support group")
 
+    # "Sources" lists the passages the answer quotes; the rest are folded away
+    quoted = {int(n) for n in re.findall(r"\[(\d+)\]", text.inner_text())}
+    listed = answer.locator(".tk-sources > ol > li .tk-num").all_inner_texts()
+    assert {int(n.split()[-1]) for n in listed} == quoted
+    more = answer.locator(".tk-more > summary")
+    assert re.fullmatch(r"More sections that may help \(\d\)", more.inner_text())
+
     first = answer.locator(".tk-source").first
     link = first.locator("a.tk-source-link")
     href = link.get_attribute("href")
