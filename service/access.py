@@ -67,7 +67,10 @@ def init_app(app: Flask, api: APIBlueprint) -> Limiter:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "toolkit")
     app.before_request(authenticate)
     limiter = Limiter(key_func=_client_key, headers_enabled=True)
-    limiter.limit(_limit, key_func=_client_key)(api)
+    # CORS preflights are not counted: a refused preflight would hide the 429 from the widget
+    limiter.limit(_limit, key_func=_client_key, exempt_when=lambda: request.method == "OPTIONS")(
+        api
+    )
     limiter.init_app(app)
     app.extensions["toolkit_limiter"] = limiter
     return limiter

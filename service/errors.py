@@ -64,6 +64,8 @@ def init_app(app: APIFlask) -> None:
         status = exc.code or 500
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         message = MESSAGES.get(status) or exc.description or exc.name
+        if status == 429:
+            message = f"Too many requests (limit {exc.description}): please wait and try again."
         return error_body(status, message), status, headers
 
     @app.errorhandler(Exception)

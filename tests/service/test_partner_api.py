@@ -291,3 +291,22 @@ def test_security_headers(make_app):
     page = client.get("/")
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert "Traceback" not in client.post("/api/v1/ask", data=b"{").get_data(as_text=True)
+
+
+def test_cors_preflights_do_not_use_up_the_limit(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_ANONYMOUS="2/minute",
+        CORS_ORIGINS="https://partner.example",
+    )
+    client = app.test_client()
+    preflight = {
+        "Origin": "https://partner.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    for _ in range(5):
+        assert client.options("/api/v1/ask", headers=preflight).status_code == 200
+    assert [_ask(client, f"q{i}").status_code for i in range(3)] == [200, 200, 429]
+    message = _ask(client, "again").get_json()["error"]["message"]
+    assert message.startswith("Too many requests (limit 2 per 1 minute)")
