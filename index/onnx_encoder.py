@@ -10,9 +10,9 @@ Two halves with different dependencies:
 
 Cache layout (default `instance/models`, or `$TOOLKIT_MODEL_CACHE`):
 
-    <cache>/<model>-<source fingerprint>/fp32.r1.onnx   fused fp32 graph
-    <cache>/<model>-<source fingerprint>/fp32.r1.json   sha256, size, versions, checked cosine
-    <cache>/<model>-<source fingerprint>/int8.r1.onnx   (optional) dynamic int8 quantisation
+    <cache>/<model>-<source fingerprint>/fp32.r2.onnx   fused fp32 graph
+    <cache>/<model>-<source fingerprint>/fp32.r2.json   sha256, size, versions, checked cosine
+    <cache>/<model>-<source fingerprint>/int8.r2.onnx   (optional) dynamic int8 quantisation
 
 Each file is written to a temporary name and renamed; the JSON record is written last, so a
 graph without its record is never used. A lock file serialises concurrent exports.
@@ -55,7 +55,7 @@ from .embed import (
 log = logging.getLogger(__name__)
 
 #: Bump when the export recipe changes in a way that could change the graph's output.
-RECIPE = 1
+RECIPE = 2
 VARIANTS = ("fp32", "int8")
 DEFAULT_CACHE = Path("instance/models")
 OPSET = 17
@@ -295,7 +295,16 @@ def _export_fp32(source: SourceModel, target: Path) -> dict:
             f"exporting the model to ONNX needs torch, transformers and onnx: {exc}"
         ) from exc
 
-    model = AutoModel.from_pretrained(str(source.path), attn_implementation="eager").eval()
+    # eager attention: the exported graph is one the BERT optimizer recognises and fuses;
+    # no pooler: sentence-transformers pools the token states, the pooler would be dead weight
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # "pooler weights not used": as intended
+    try:
+        model = AutoModel.from_pretrained(
+            str(source.path), attn_implementation="eager", add_pooling_layer=False
+        ).eval()
+    finally:
+        transformers.logging.set_verbosity(verbosity)
     dummy = torch.ones((2, 8), dtype=torch.long)
     axes = {"batch": 0, "sequence": 1}
     dynamic = {n: {i: a for a, i in axes.items()} for n in (*_INPUTS, "last_hidden_state")}
@@ -314,16 +323,20 @@ def _export_fp32(source: SourceModel, target: Path) -> dict:
                 opset_version=OPSET,
                 do_constant_folding=True,
             )
-        optimized = optimize_model(
-            str(raw),
-            model_type="bert",
-            num_heads=source.num_heads,
-            hidden_size=source.hidden_size,
-            opt_level=1,
-        )
-        fused = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
+        with _quiet_root_logger():  # the optimizer reports each fusion at INFO
+            optimized = optimize_model(
+                str(raw),
+                model_type="bert",
+                num_heads=source.num_heads,
+                hidden_size=source.hidden_size,
+                opt_level=1,
+            )
+            fused = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
+        if fused.get("Attention") != model.config.num_hidden_layers:
+            log.warning("attention not fused in every layer (%s): the graph will be slower", fused)
         with _temp_file(target) as tmp_target:
-            optimized.save_model_to_file(str(tmp_target))
+            with _quiet_root_logger():
+                optimized.save_model_to_file(str(tmp_target))
             cosine = _agreement(source, tmp_target, model, torch)
             if cosine < _MIN_COSINE["fp32"]:
                 raise ModelExportError(f"the ONNX graph disagrees with torch (cosine {cosine})")
@@ -347,7 +360,7 @@ def _export_int8(source: SourceModel, fp32: Path, target: Path) -> dict:
         raise ModelExportError(f"quantising the model needs onnx: {exc}") from exc
     with _temp_file(target) as tmp_target:
         try:
-            with _quiet_root_logger():
+            with _quiet_root_logger(logging.ERROR):  # and its advice to pre-process
                 quantize_dynamic(
                     str(fp32),
                     str(tmp_target),
@@ -372,11 +385,11 @@ def _export_int8(source: SourceModel, fp32: Path, target: Path) -> dict:
 
 
 @contextlib.contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """The quantiser logs a line per tensor on the root logger at INFO: keep warnings only."""
+def _quiet_root_logger(keep: int = logging.WARNING) -> Iterator[None]:
+    """onnxruntime's tools log chatter on the root logger: keep records from `keep` up."""
     root = logging.getLogger()
     level = root.level
-    root.setLevel(max(level, logging.WARNING))
+    root.setLevel(max(level, keep))
     try:
         yield
     finally:

@@ -192,7 +192,7 @@ def test_int8_variant_has_its_own_name_and_fingerprint(model_dir, exports):
     int8 = onnx_encoder.OnnxEmbedder(str(model_dir), variant="int8")
     assert int8.name == f"{model_dir}:int8"
     assert int8.fingerprint != fp32.fingerprint
-    assert int8.onnx_model.path.name == "int8.r1.onnx"
+    assert int8.onnx_model.path.name == f"int8.r{onnx_encoder.RECIPE}.onnx"
     assert int8.onnx_model.path.stat().st_size < fp32.onnx_model.path.stat().st_size
     texts = ["ground rules", "a venue with step-free access"]
     cosine = np.sum(fp32.encode(texts) * int8.encode(texts), axis=1)
@@ -206,8 +206,9 @@ def test_int8_variant_has_its_own_name_and_fingerprint(model_dir, exports):
 def test_export_is_cached_keyed_by_the_source_fingerprint(model_dir, exports, tmp_path):
     first = onnx_encoder.ensure_onnx_model(str(model_dir))
     folder = tmp_path / "cache" / f"tiny-minilm-{model_fingerprint(model_dir)}"
-    assert first.path == folder / "fp32.r1.onnx"
-    record = json.loads((folder / "fp32.r1.json").read_text())
+    stem = f"fp32.r{onnx_encoder.RECIPE}"
+    assert first.path == folder / f"{stem}.onnx"
+    record = json.loads((folder / f"{stem}.json").read_text())
     assert record["sha256"] == onnx_encoder._sha256(first.path) == first.sha256
     assert record["size"] == first.path.stat().st_size
     assert record["source_fingerprint"] == model_fingerprint(model_dir)

@@ -17,7 +17,7 @@ import pytest
 
 from index import Index
 from index.embed import DEFAULT_MODEL, SentenceTransformerEmbedder
-from index.onnx_encoder import OnnxEmbedder
+from index.onnx_encoder import RECIPE, OnnxEmbedder
 
 pytestmark = pytest.mark.model
 
@@ -93,8 +93,8 @@ def int8_embedder(exported) -> OnnxEmbedder:
 def test_export_works_offline_and_is_reused(exported, tmp_path):
     (folder,) = exported.iterdir()
     graphs = {p.name: p.stat() for p in folder.glob("*.onnx")}
-    assert set(graphs) == {"fp32.r1.onnx", "int8.r1.onnx"}
-    record = json.loads((folder / "fp32.r1.json").read_text())
+    assert set(graphs) == {f"fp32.r{RECIPE}.onnx", f"int8.r{RECIPE}.onnx"}
+    record = json.loads((folder / f"fp32.r{RECIPE}.json").read_text())
     assert record["check_cosine_min"] >= 0.9999
     assert record["fused_operators"]["Attention"] == 6  # the graph is fused
 
