@@ -19,11 +19,9 @@ import numpy as np
 import pytest
 
 import index.embed as embed_module
+import index.onnx_encoder as onnx_encoder
 from index import HashEmbedder, load_embedder
 from index.embed import Embedder, model_fingerprint, split_model_name
-
-onnx = pytest.importorskip("onnx")
-onnx_encoder = pytest.importorskip("index.onnx_encoder")
 
 ROOT = Path(__file__).resolve().parents[2]
 DIM = 8
@@ -83,6 +81,7 @@ def _table() -> np.ndarray:
 
 def _write_lookup_graph(target: Path) -> None:
     """input_ids -> table[input_ids]: the model's interface, with vectors computable by hand."""
+    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     inputs = [
