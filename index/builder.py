@@ -39,6 +39,9 @@ from .pdf import read_pdf
 from .store import SentenceVectors, StoredIndex, read_index, write_index
 
 log = logging.getLogger("index.builder")
+# Bump when extraction, cleaning or chunking change what a PDF becomes: unchanged PDFs are
+# then re-read on the next build instead of reusing chunks made the old way.
+EXTRACTION_VERSION = 2
 T = TypeVar("T")
 
 
@@ -147,6 +150,9 @@ def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
         return None
     if old.manifest.get("chunking") != vars(params):
         log.info("chunking parameters changed: re-chunking every document")
+        return None
+    if old.manifest.get("extraction") != EXTRACTION_VERSION:
+        log.info("text extraction or cleaning changed: re-reading every document")
         return None
     return old
 
@@ -280,6 +286,7 @@ def build(
             "dimension": embedder.dimension,
         },
         "chunking": vars(params),
+        "extraction": EXTRACTION_VERSION,
         "source_dir": str(Path(src).absolute()),
         "documents": [d.record for d in documents],
         "skipped": [vars(s) for s in report.skipped],

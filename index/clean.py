@@ -12,7 +12,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-EDGE_LINES = 2  # how many lines at the top and at the bottom of a page may be a header/footer
+# lines at the top and bottom of a page that may be a header or footer: a two-line header plus
+# a footer and a page number, in whatever order the PDF draws them
+EDGE_LINES = 4
 MIN_REPEATS = 3  # a header repeats at the edge of at least this many pages (one more from 20)
 
 _INVISIBLE = dict.fromkeys(
@@ -23,7 +25,7 @@ _DASHES = {0x2010: "-", 0x2011: "-"}
 _ROMAN = re.compile(r"^[ivxlcdm]{1,6}$", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile(r"([A-Za-z]{1,40})-\n([a-z][A-Za-z]*)")
 _DOT_LEADER = re.compile(r"(?:\s?\.){4,}\s?")  # table-of-contents dot leaders
-_HYPHEN_PREFIXES = {"non", "self", "well", "ex", "peer", "co", "semi", "anti"}
+_HYPHEN_PREFIXES = {"non", "self", "well", "peer", "co", "semi", "anti"}
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 

@@ -160,3 +160,16 @@ def test_a_different_model_fails_clearly_on_build_and_search(docs: Path, tmp_pat
     report = build(docs, out, OtherModel(), progress=False, force=True)
     assert report.embedded_chunks == report.chunks
     assert json.loads((out / "manifest.json").read_text())["model"]["name"] == "other-model"
+
+
+def test_a_new_extraction_version_rereads_unchanged_documents(
+    docs: Path, tmp_path: Path, embedder, monkeypatch
+):
+    out = tmp_path / "index"
+    build(docs, out, embedder, progress=False)
+    monkeypatch.setattr(build_module, "EXTRACTION_VERSION", build_module.EXTRACTION_VERSION + 1)
+    again = build(docs, out, embedder, progress=False)
+    assert again.reused_documents == 0
+    assert json.loads((out / "manifest.json").read_text())["extraction"] == (
+        build_module.EXTRACTION_VERSION
+    )
