@@ -41,7 +41,7 @@ from .store import SentenceVectors, StoredIndex, read_index, write_index
 log = logging.getLogger("index.builder")
 # Bump when extraction, cleaning or chunking change what a PDF becomes: unchanged PDFs are
 # then re-read on the next build instead of reusing chunks made the old way.
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 T = TypeVar("T")
 
 

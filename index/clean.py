@@ -56,13 +56,28 @@ def _edges(lines: list[str]) -> tuple[list[int], list[int]]:
 
 
 def find_running_lines(pages: list[list[str]]) -> set[str]:
-    """Keys of lines repeating at page tops or bottoms often enough to be headers or footers."""
+    """Keys of lines repeating at page tops or bottoms often enough to be headers or footers.
+
+    A line right next to such a header at a page edge (a chapter title printed under the book
+    title, say) needs only two repeats, if at least half of its occurrences are in that place:
+    short chapters repeat their running title less often.
+    """
     counts: Counter[str] = Counter()
     for lines in pages:
         top, bottom = _edges(lines)
         counts.update({_key(lines[i]) for i in top + bottom})
     needed = MIN_REPEATS if len(pages) < 20 else MIN_REPEATS + 1
-    return {k for k, n in counts.items() if k and n >= needed}
+    running = {k for k, n in counts.items() if k and n >= needed}
+    beside: Counter[str] = Counter()
+    for lines in pages:
+        top, bottom = _edges(lines)
+        edge = set(top + bottom)
+        keys = {_key(lines[i]) for i in edge}
+        found = {i for i in edge if _key(lines[i]) in running}
+        near = {j for i in found for j in (i - 1, i + 1) if j in edge and j not in found}
+        beside.update({_key(lines[j]) for j in near} - keys.intersection(running))
+    everywhere = Counter(_key(line) for lines in pages for line in lines)
+    return running | {k for k, n in beside.items() if k and n >= 2 and 2 * n >= everywhere[k]}
 
 
 def _is_page_number(line: str) -> bool:
