@@ -23,7 +23,7 @@ DEFAULTS = {
     "CORS_ORIGINS": "",
     "PUBLIC_URL": None,  # e.g. https://toolkit.example.org when behind a proxy
     # best-hit score below which the service declines; calibrated on tests/data/qa.jsonl:
-    # answers 97.5% of answerable questions, declines 93.3% of unanswerable ones
+    # answers 97.3% of answerable questions, declines 93.3% of unanswerable ones
     "ANSWER_THRESHOLD": 0.374,
     "CRISIS_SIMILARITY": DEFAULT_SIMILARITY_THRESHOLD,
     "CRISIS_RESOURCES": None,  # JSON list of {"name", "contact", "url"} to replace the defaults
