@@ -3,12 +3,22 @@
 Requests call `Engine.index()`; at most every `reload_interval` seconds it checks the index's
 manifest, and when a build has replaced it, loads the new index beside the old one and swaps
 the reference. A request in flight keeps the index it started with, so none fails in the swap.
+
+Threads: a query costs one encode (ONNX Runtime, `threads` intra-op threads) and a few small
+matrix-vector products in numpy. Those products take well under a millisecond on one thread,
+and a multi-threaded BLAS only adds threads that spin for work: on a busy 2-core machine they
+made a search 40 times slower (8 ms instead of 0.2 ms) and halved a worker's throughput. So the
+engine runs numpy's BLAS on one thread in the process that serves (`limit_blas_threads`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,11 +32,50 @@ from .safety import EXEMPLARS
 log = logging.getLogger(__name__)
 
 
+_blas_limited = False
+
+
+def limit_blas_threads(threads: int = 1) -> None:
+    """Run the BLAS libraries loaded in this process (numpy's, faiss's) on `threads` threads.
+
+    Process-wide, and done once per process (threadpoolctl; without it BLAS keeps its default).
+    """
+    global _blas_limited
+    if _blas_limited:
+        return
+    _blas_limited = True
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # comes with sentence-transformers (scikit-learn)
+        log.warning("threadpoolctl is not installed: BLAS keeps its default thread count")
+        return
+    threadpool_limits(limits=max(1, threads), user_api="blas")
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc), e.g. after loading a model."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
+
+
 class Engine:
-    def __init__(self, index_dir: Path, model: str | None, reload_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        model: str | None,
+        reload_interval: float = 2.0,
+        threads: int | None = None,
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.model = model
         self.reload_interval = reload_interval
+        self.threads = threads  # encoder intra-op threads; None: the encoder's default
         self._embedder: Embedder | None = None
         self._index: Index | None = None
         self._stamp: tuple[int, int] | None = None
@@ -39,8 +88,31 @@ class Engine:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    self._embedder = load_embedder(self.model)
+                    limit_blas_threads(1)
+                    self._embedder = self._load_embedder()
         return self._embedder
+
+    def _load_embedder(self) -> Embedder:
+        """The encoder, made with its thread count (no second session to build).
+
+        A missing ONNX export is made by a separate process, so that torch (which the export
+        needs) is never imported by the process that serves; if that fails, here as before.
+        """
+        try:
+            return load_embedder(self.model, threads=self.threads, export=False)
+        except RuntimeError as exc:
+            onnx = sys.modules.get("index.onnx_encoder")
+            if onnx is None or not isinstance(exc, onnx.ModelExportError):
+                raise
+            log.warning("%s: exporting it in a separate process", exc)
+            command = [sys.executable, "-m", "index.onnx_encoder", "export"]
+            if self.model:
+                command += ["--model", self.model]
+            try:
+                subprocess.run(command, check=True, timeout=900)
+            except (OSError, subprocess.SubprocessError):
+                log.exception("the export process failed: exporting in this process")
+        return load_embedder(self.model, threads=self.threads)
 
     def _manifest_stamp(self) -> tuple[int, int] | None:
         try:
@@ -83,20 +155,39 @@ class Engine:
                         log.exception("new index could not be loaded; still serving the old one")
         return self._index
 
+    def exemplars(self) -> np.ndarray:
+        """The crisis exemplars' vectors (encoded once)."""
+        if self._exemplars is None:
+            vectors = self.embedder.encode(list(EXEMPLARS))
+            with self._lock:
+                if self._exemplars is None:
+                    self._exemplars = vectors
+        return self._exemplars
+
     def crisis_similarity(self, text: str) -> float:
         """Highest cosine similarity of `text` to the crisis exemplars (see service.safety)."""
-        if self._exemplars is None:
-            self._exemplars = self.embedder.encode(list(EXEMPLARS))
+        exemplars = self.exemplars()
         query = self.index().query_vector(text)  # cached: the search reuses it
-        return float(np.max(self._exemplars @ query))
+        return float(np.max(exemplars @ query))
 
     def set_threads(self, threads: int) -> None:
-        """Threads for the encoder and FAISS in this process (1 per gunicorn worker)."""
+        """Threads for the encoder and FAISS in this process (1 per gunicorn worker).
+
+        Called before the model is loaded, it only records the count, and the model is then
+        loaded with it (one ONNX Runtime session instead of two); called again with the same
+        count (a preloaded worker), it leaves the encoder as it is, shared with the master.
+        """
         set_threads(threads)
-        setter = getattr(self.embedder, "set_threads", None)
-        if setter is not None:
-            setter(threads)
+        changed, self.threads = threads != self.threads, threads
+        if self._embedder is not None and changed:
+            setter = getattr(self._embedder, "set_threads", None)
+            if setter is not None:
+                setter(threads)
 
     def warm_up(self) -> None:
-        """Load model and index and run one query (call in each worker, after fork)."""
+        """Load model and index, run one query, encode the crisis exemplars; then hand the
+        memory freed while loading back to the system. Call it once per process: in the
+        gunicorn master before the fork (preload) or in each worker."""
         self.index().search("warm up", k=1)
+        self.exemplars()
+        release_free_memory()
