@@ -469,6 +469,7 @@ class OnnxEmbedder:
         self._counter.no_truncation()
         self._counter.no_padding()
         self.threads = 0
+        self._session = None
         self.set_threads(_default_threads() if threads is None else threads)
 
     def _pad_id(self) -> int:
@@ -480,9 +481,16 @@ class OnnxEmbedder:
         return self._fingerprint
 
     def set_threads(self, threads: int) -> None:
-        """(Re)create the session with `threads` intra-op threads (0: onnxruntime's default)."""
+        """(Re)create the session with `threads` intra-op threads (0: onnxruntime's default).
+
+        A no-op when the session already has that many: a forked worker keeps the session it
+        shares with the master instead of building its own copy.
+        """
+        threads = max(0, int(threads))
+        if getattr(self, "_session", None) is not None and threads == self.threads:
+            return
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(0, int(threads))
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3

@@ -178,6 +178,9 @@ def test_empty_input_gives_an_empty_matrix(tiny):
 
 def test_threads_are_configurable(tiny, monkeypatch, model_dir):
     assert tiny.threads == 1
+    session = tiny._session
+    tiny.set_threads(1)
+    assert tiny._session is session  # unchanged: not rebuilt (a forked worker keeps it)
     before = tiny.encode(["a question"])
     tiny.set_threads(2)
     assert tiny.threads == 2
