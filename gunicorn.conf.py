@@ -44,6 +44,12 @@ loglevel = "info"
 ENCODER_THREADS = 1
 
 
+def release_free_memory():
+    from service.engine import release_free_memory
+
+    release_free_memory()
+
+
 def _engine(app):
     return app.extensions["toolkit"]
 
@@ -58,6 +64,7 @@ def when_ready(server):
         server.log.warning("starting without an index: %s", exc)
     # what the master made is never freed: keep the collector off those pages in the workers
     gc.collect()
+    release_free_memory()
     gc.freeze()
 
 
