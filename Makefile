@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 INDEX_DIR ?= $(or $(TOOLKIT_INDEX_DIR),instance/index)
 DOCS_DIR ?= $(or $(TOOLKIT_DOCS_DIR),docs_src)
 
-.PHONY: setup index run test test-fast lint format bench-build docs clean
+.PHONY: setup index run test test-fast lint format bench-build bench-encoder docs clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -25,6 +25,7 @@ index: $(STAMP)  ## (re)build the index of docs_src/ (unchanged PDFs are reused)
 	$(PY) -m index build --src $(DOCS_DIR) --out $(INDEX_DIR)
 
 run: $(INDEX_DIR)/manifest.json  ## set up, build the index if missing, and start the service
+	$(PY) -m index.onnx_encoder export  # the ONNX model the workers load (kept in instance/models)
 	@echo "Starting on http://127.0.0.1:8000/ (API docs: /api/v1/docs). Ctrl-C stops it."
 	TOOLKIT_INDEX_DIR=$(INDEX_DIR) TOOLKIT_DOCS_DIR=$(DOCS_DIR) $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
@@ -43,6 +44,9 @@ format: $(STAMP)
 
 bench-build: $(STAMP)  ## build-speed benchmark on ../shared/corpora/external
 	$(PY) bench/build_speed.py
+
+bench-encoder: $(STAMP)  ## torch vs ONNX encoder: latency, throughput, memory, agreement
+	$(PY) bench/encoder.py
 
 docs: $(STAMP)  ## re-render the sample-edition PDFs from docs_src/source
 	$(PY) docs_src/render.py

@@ -51,7 +51,7 @@ def test_running_app_serves_a_rebuilt_index_without_failing_requests(
                 pdfs.Spec(pages=[pdfs.Page([f"Extra document number {round_} about bus fares."])]),
             )
             build(docs, index_dir, HashEmbedder(), progress=False)
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + 30  # a liveness bound, not a speed target
             while time.monotonic() < deadline:
                 names = {
                     d["filename"] for d in client.get("/api/v1/documents").get_json()["documents"]
@@ -60,7 +60,7 @@ def test_running_app_serves_a_rebuilt_index_without_failing_requests(
                     break
                 time.sleep(0.05)
             else:
-                raise AssertionError(f"rebuild {round_} not served within 5 s")
+                raise AssertionError(f"rebuild {round_} not served within 30 s")
         after = client.get("/api/v1/health").get_json()["index"]
     finally:
         stop.set()
