@@ -270,7 +270,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         with workload.Server(index_dir, tmp, config=args.config) as server:
             startup_s = server.start()
-            workers = server.workers()
+            workers = server.wait_workers()
             with urllib.request.urlopen(f"{server.base}/api/v1/health", timeout=5) as r:
                 health = json.loads(r.read())
             plan = [("search", c) for c in concurrency]

@@ -14,9 +14,12 @@ different questions (alternate ones, so both get the same mix of lengths) and to
 some of each. The three measurements are interleaved in `--rounds` blocks so that other
 work on the machine weighs on all three alike. Then, for information: the same requests again
 (query-vector cache hits), the ranking alone, the bare ONNX encode, and the SQLite insert of
-the query log that each /ask makes.
+the query log that each /ask makes. Last, retrieval quality with the service's encoder and with
+torch on the same indexes (tests/data/qa.jsonl on docs_src, qa_external.jsonl on the external
+corpus; the latter's index is built in the temp folder on the first run, about a minute).
 
-Targets (PASS/FAIL): /search p50 <= 0.5 x torch encode p50; /ask p50 <= 0.75 x.
+Targets (PASS/FAIL): /search p50 <= 0.5 x torch encode p50; /ask p50 <= 0.75 x; recall@5 and
+MRR@10 within 0.01 of torch's.
 """
 
 from __future__ import annotations
@@ -50,6 +53,26 @@ def timed(fn, items) -> list[float]:
 
 def summary(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), workload.percentile(values, 99)
+
+
+def retrieval_quality(service_encoder, torch_encoder) -> list[tuple[str, dict, dict]]:
+    """recall@5 and MRR@10 (default search mode) with the service's encoder and with torch,
+    on the same index, for both QA sets (the external corpus's index is refreshed too)."""
+    from index import Index
+    from index.eval import evaluate, load_qa
+
+    sets = [
+        ("bundled", workload.DOCS, workload.QA),
+        ("external", workload.EXTERNAL, workload.ROOT / "tests" / "data" / "qa_external.jsonl"),
+    ]
+    out = []
+    for name, src, qa in sets:
+        folder = workload.cached_index(src, src.name if name == "external" else "docs_src")
+        entries = load_qa(qa)
+        a = evaluate(Index.open(folder, service_encoder), entries)
+        b = evaluate(Index.open(folder, torch_encoder), entries)
+        out.append((name, {"r5": a.recall[5], "mrr": a.mrr10}, {"r5": b.recall[5], "mrr": b.mrr10}))
+    return out
 
 
 def main() -> None:
@@ -142,6 +165,7 @@ def main() -> None:
             search_qs[:100],
         )
         onnx_threads = getattr(index.embedder, "threads", None)
+        quality = retrieval_quality(index.embedder, torch_model)
 
     torch_p50 = statistics.median(times["torch"])
     rows = [
@@ -165,6 +189,17 @@ def main() -> None:
         lines.append(
             f"{name:<26}{len(values):>5}{p50:>9.2f}{p99:>9.2f}{p50 / torch_p50:>11.2f}  {what}"
         )
+    lines += [
+        "",
+        f"{'retrieval quality':<26}{'recall@5':>10}{'torch':>8}{'MRR@10':>9}{'torch':>8}",
+    ]
+    for name, ours, ref in quality:
+        lines.append(
+            f"{name:<26}{ours['r5']:>10.3f}{ref['r5']:>8.3f}{ours['mrr']:>9.3f}{ref['mrr']:>8.3f}"
+        )
+    worst = max(
+        max(abs(ours["r5"] - ref["r5"]), abs(ours["mrr"] - ref["mrr"])) for _, ours, ref in quality
+    )
     search_p50, ask_p50 = statistics.median(times["search"]), statistics.median(times["ask"])
     checks = [
         (
@@ -177,6 +212,11 @@ def main() -> None:
             f"/ask p50 <= {ASK_TARGET} x torch encode p50",
             ask_p50 <= ASK_TARGET * torch_p50,
             f"{ask_p50:.2f} ms vs {ASK_TARGET * torch_p50:.2f} ms: {ask_p50 / torch_p50:.2f}x",
+        ),
+        (
+            "retrieval quality within 0.01 of torch (recall@5, MRR@10, both QA sets)",
+            worst <= 0.01,
+            f"largest difference {worst:.4f}",
         ),
     ]
     lines.append("")

@@ -95,7 +95,8 @@ def start_times(index_dir: Path, tmp: Path, config: str, n: int) -> tuple[list[f
     for _ in range(n):
         with workload.Server(index_dir, tmp, config=config) as server:
             times.append(server.start())
-            time.sleep(1.0)  # let the workers settle after their first request
+            server.wait_workers()
+            time.sleep(0.5)
             mem = memory(server)
     return times, mem
 
@@ -158,7 +159,7 @@ def main() -> None:
 
         with workload.Server(index_dir, tmp, config=config) as server:
             server.start()
-            time.sleep(1.0)
+            server.wait_workers()
             samples, results = load_run(server, args.load_seconds, tmp)
             after = memory(server)
 

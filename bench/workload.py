@@ -205,6 +205,15 @@ class Server:
     def workers(self) -> list[int]:
         return children(self.pid)
 
+    def wait_workers(self, timeout: float = 20) -> list[int]:
+        """The worker pids once all `TOOLKIT_WORKERS` (default: one per core) have booted."""
+        expected = int(self.env.get("TOOLKIT_WORKERS") or os.cpu_count() or 1)
+        deadline = time.perf_counter() + timeout
+        while len(self.workers()) < expected and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a worker's post_worker_init (a few ms when preloaded)
+        return self.workers()
+
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
