@@ -44,18 +44,14 @@ loglevel = "info"
 ENCODER_THREADS = 1
 
 
-def release_free_memory():
-    from service.engine import release_free_memory
-
-    release_free_memory()
-
-
 def _engine(app):
     return app.extensions["toolkit"]
 
 
 def when_ready(server):
     """In the master, before the first fork: load the model and the index, warm up."""
+    from service.engine import release_free_memory
+
     engine = _engine(server.app.wsgi())
     engine.set_threads(ENCODER_THREADS)
     try:

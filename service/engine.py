@@ -5,10 +5,12 @@ manifest, and when a build has replaced it, loads the new index beside the old o
 the reference. A request in flight keeps the index it started with, so none fails in the swap.
 
 Threads: a query costs one encode (ONNX Runtime, `threads` intra-op threads) and a few small
-matrix-vector products in numpy. Those products take well under a millisecond on one thread,
-and a multi-threaded BLAS only adds threads that spin for work: on a busy 2-core machine they
-made a search 40 times slower (8 ms instead of 0.2 ms) and halved a worker's throughput. So the
-engine runs numpy's BLAS on one thread in the process that serves (`limit_blas_threads`).
+matrix-vector products in numpy. Those take a fraction of a millisecond on one thread, and a
+multi-threaded BLAS only adds threads that spin while they wait for work, fighting the encoder's
+threads and the other workers for the cores: with them, a new question's /search took 15.8 ms
+in process instead of 6.3 ms, and a gunicorn worker spent 22 ms of CPU per request instead of
+9.5 (bench/service_latency.py, bench/http_load.py). So the engine runs the BLAS libraries on one
+thread in the process that serves (`limit_blas_threads`).
 """
 
 from __future__ import annotations
