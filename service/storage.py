@@ -15,10 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
 
 metadata = sa.MetaData()
@@ -88,6 +84,8 @@ class Storage:
             with self._lock:
                 if self._engine is None:
                     engine = sa.create_engine(self.url, pool_pre_ping=True)
+                    if engine.dialect.name == "sqlite":
+                        sa.event.listen(engine, "connect", _sqlite_pragmas)
                     _migrate(engine)
                     self._engine = engine
         return self._engine
@@ -186,7 +184,19 @@ class Storage:
         return Partner(row.name, row.rate_limit) if row else None
 
 
-def _alembic_config(connection: sa.Connection) -> Config:
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets workers read while one writes; NORMAL sync is safe with WAL and keeps the
+    query-log insert on /ask well under a millisecond."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _alembic_config(connection: sa.Connection):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -195,6 +205,11 @@ def _alembic_config(connection: sa.Connection) -> Config:
 
 def _migrate(engine: sa.Engine) -> None:
     """Bring the schema to the newest migration (several workers may race: retry once)."""
+    # alembic is imported here, once per process, not by every worker at start-up
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     for attempt in range(3):
         try:
