@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 INDEX_DIR ?= $(or $(TOOLKIT_INDEX_DIR),instance/index)
 DOCS_DIR ?= $(or $(TOOLKIT_DOCS_DIR),docs_src)
 
-.PHONY: setup index run test test-fast lint format bench-build bench-encoder docs clean
+.PHONY: setup index run test test-fast lint format bench-build bench-encoder bench-serve docs clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -44,6 +44,11 @@ format: $(STAMP)
 
 bench-build: $(STAMP)  ## build-speed benchmark on ../shared/corpora/external
 	$(PY) bench/build_speed.py
+
+bench-serve: $(STAMP)  ## service latency, HTTP load under gunicorn, start-up and memory
+	$(PY) bench/service_latency.py
+	$(PY) bench/http_load.py
+	$(PY) bench/startup_memory.py
 
 bench-encoder: $(STAMP)  ## torch vs ONNX encoder: latency, throughput, memory, agreement
 	$(PY) bench/encoder.py
