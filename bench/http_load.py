@@ -347,15 +347,13 @@ def main() -> None:
             ),
         ]
     checks.append(("every run: zero errors", all(x[2]["errors"] == 0 for x in results), ""))
-    lines.append("")
-    lines += [f"{'PASS' if ok else 'FAIL'}  {name}  ({detail})" for name, ok, detail in checks]
     load_after = os.getloadavg()[0]
-    lines.append(
+    workload.finish(
+        lines,
+        checks,
         f"load average (1 min) before {load_before:.1f}, after {load_after:.1f}; "
-        f"total {time.perf_counter() - started:.0f} s"
+        f"total {time.perf_counter() - started:.0f} s",
     )
-    print("\n".join(lines))
-    sys.exit(0 if all(ok for _, ok, _ in checks) else 1)
 
 
 if __name__ == "__main__":

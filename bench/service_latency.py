@@ -219,14 +219,12 @@ def main() -> None:
             f"largest difference {worst:.4f}",
         ),
     ]
-    lines.append("")
-    lines += [f"{'PASS' if ok else 'FAIL'}  {name}  ({detail})" for name, ok, detail in checks]
-    lines.append(
+    workload.finish(
+        lines,
+        checks,
         f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}; "
-        f"total {time.perf_counter() - started:.0f} s"
+        f"total {time.perf_counter() - started:.0f} s",
     )
-    print("\n".join(lines))
-    sys.exit(0 if all(ok for _, ok, _ in checks) else 1)
 
 
 if __name__ == "__main__":

@@ -255,3 +255,12 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def finish(lines: list[str], checks: list[tuple[str, bool, str]], footer: str) -> None:
+    """Print the table, one PASS/FAIL line per target and a footer; exit 1 if any failed."""
+    lines.append("")
+    lines += [f"{'PASS' if ok else 'FAIL'}  {name}  ({detail})" for name, ok, detail in checks]
+    lines.append(footer)
+    print("\n".join(lines))
+    sys.exit(0 if all(ok for _, ok, _ in checks) else 1)
