@@ -318,10 +318,7 @@ def _sentence_vectors(
     if reused:
         new_rows, old_rows = zip(*reused, strict=True)
         vectors[list(new_rows)] = old.sentences.vectors[list(old_rows)]
-    # encoded shortest first: batches of similar length waste less padding
-    missing = sorted(
-        (i for i, t in enumerate(texts) if t not in known), key=lambda i: len(texts[i])
-    )
+    missing = [i for i, t in enumerate(texts) if t not in known]
     if missing:
         encoded = _embed([texts[i] for i in missing], embedder, batch_size, bar, "sentences")
         vectors[missing] = encoded
@@ -333,11 +330,18 @@ def _sentence_vectors(
 def _embed(
     texts: list[str], embedder: Embedder, batch_size: int, bar: bool, what: str = "chunks"
 ) -> np.ndarray:
+    """Vectors in the order of `texts`, encoded in batches of similar length (less padding)."""
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
-    batches = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    batches = [
+        [texts[i] for i in order[start : start + batch_size]]
+        for start in range(0, len(order), batch_size)
+    ]
     parts = [
         embedder.encode(batch, batch_size=batch_size)
         for batch in _progress(batches, len(batches), f"embedding {what}", bar, "batches")
     ]
-    return np.vstack(parts)
+    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    vectors[order] = np.vstack(parts)
+    return vectors
