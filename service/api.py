@@ -7,12 +7,13 @@ import time
 import uuid
 
 from apiflask import APIBlueprint, abort
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request
 
-from index import Hit, Index, IndexLibraryError, citation
+from index import Hit, Index, citation
 
 from . import answer as composer
 from . import safety
+from .documents import public_url
 from .engine import Engine
 from .privacy import redact
 from .schemas import (
@@ -37,11 +38,8 @@ def _engine() -> Engine:
 
 
 def _index() -> Index:
-    try:
-        return _engine().index()
-    except IndexLibraryError as exc:
-        log.error("index unavailable: %s", exc)
-        abort(503, "The document index is not available right now; please try again shortly.")
+    """The current index (an unavailable one becomes a 503 in service.errors)."""
+    return _engine().index()
 
 
 @bp.before_request
@@ -55,9 +53,7 @@ def require_json():
 
 
 def pdf_url(filename: str, page: int) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    path = url_for("documents.pdf", filename=filename, _external=not base)
-    return f"{base.rstrip('/') if base else ''}{path}#page={page}"
+    return f"{public_url('documents.pdf', filename=filename)}#page={page}"
 
 
 def _citations(hits: list[Hit]) -> list[dict]:

@@ -7,6 +7,8 @@ import logging
 from apiflask import APIFlask, HTTPError
 from werkzeug.exceptions import HTTPException
 
+from index import IndexLibraryError
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -24,6 +26,7 @@ CODES = {
 }
 
 
+UNAVAILABLE = "The document index is not available right now; please try again shortly."
 MESSAGES = {
     404: "Not found: check the address.",
     405: "This method is not allowed here; see /api/v1/docs for each endpoint's methods.",
@@ -67,6 +70,11 @@ def init_app(app: APIFlask) -> None:
         if status == 429:
             message = f"Too many requests (limit {exc.description}): please wait and try again."
         return error_body(status, message), status, headers
+
+    @app.errorhandler(IndexLibraryError)
+    def index_unavailable(exc: IndexLibraryError):
+        log.error("index unavailable: %s", exc)
+        return error_body(503, UNAVAILABLE), 503
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

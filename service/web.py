@@ -13,13 +13,13 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     make_response,
     render_template,
     send_from_directory,
-    url_for,
 )
 from flask_cors import CORS
+
+from .documents import public_url
 
 WIDGET_DIR = Path(__file__).parent / "widget"
 bp = Blueprint("web", __name__, template_folder="widget")
@@ -42,11 +42,7 @@ def _static(filename: str, mimetype: str):
 
 @bp.get("/")
 def demo():
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        widget_url = public.rstrip("/") + url_for("web.widget_js")
-    else:
-        widget_url = url_for("web.widget_js", _external=True)
+    widget_url = public_url("web.widget_js")
     page = render_template("demo.html", title=DEMO_TITLE, accent=DEMO_ACCENT, widget_url=widget_url)
     response = make_response(page)
     response.headers["Content-Security-Policy"] = DEMO_CSP
