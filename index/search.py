@@ -217,10 +217,10 @@ class Index:
         """(positions best first, the value each position was ranked by) for a mode."""
         p = self.params
         dense, bm25 = signals["dense"], signals["bm25"]
-        dense_order = np.argsort(-dense, kind="stable")
-        if mode == "dense":
-            return dense_order, dense
-        if mode == "bm25":
+        if mode in ("dense", "bm25"):
+            dense_order = np.argsort(-dense, kind="stable")
+            if mode == "dense":
+                return dense_order, dense
             return dense_order[np.argsort(-bm25[dense_order], kind="stable")], bm25
         top_bm25 = float(bm25.max())
         hybrid = dense + p.keyword_weight * (bm25 / top_bm25 if top_bm25 > 0 else bm25)

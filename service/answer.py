@@ -53,15 +53,6 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def _sentence_scores(question: str, hit: Hit) -> Sequence[float]:
-    scores = getattr(hit, "sentence_scores", ())
-    if len(scores) == len(hit.chunk.sentences):
-        return scores
-    # No sentence vectors (an index built before they existed): lexical overlap instead.
-    q = _words(question)
-    return [len(q & _words(s)) / (len(q) or 1) * hit.score for s in hit.chunk.sentences]
-
-
 def _quotable(sentence: str) -> str | None:
     """The sentence without its bullet, if it reads as a sentence (not a heading or contents)."""
     bullet = bool(_BULLET.match(sentence))
@@ -82,7 +73,6 @@ def _similar(a: str, b: str) -> bool:
 
 
 def compose(
-    question: str,
     hits: Sequence[Hit],
     *,
     threshold: float,
@@ -91,7 +81,8 @@ def compose(
     max_words: int = 120,
     pool: int = 4,
 ) -> Answer:
-    """Build the answer for `question` from ranked `hits` (see the module docstring)."""
+    """Build the answer from a question's ranked `hits` (their sentence scores are the
+    sentences' similarity to the question; see the module docstring)."""
     hits = list(hits)
     if not hits or hits[0].score < threshold:
         return Answer(NOT_COVERED, False, hits)
@@ -101,7 +92,7 @@ def compose(
         if hit.score < threshold:
             continue
         for i, (sentence, score) in enumerate(
-            zip(hit.chunk.sentences, _sentence_scores(question, hit), strict=False)
+            zip(hit.chunk.sentences, hit.sentence_scores, strict=True)
         ):
             text = _quotable(sentence)
             if text:

@@ -90,7 +90,7 @@ def ask(body: dict):
         result = composer.Answer(check.message or "", False, [])
     else:
         hits = index.search(question, k=body["k"])
-        result = composer.compose(question, hits, threshold=config["ANSWER_THRESHOLD"])
+        result = composer.compose(hits, threshold=config["ANSWER_THRESHOLD"])
     query_id = uuid.uuid4().hex
     _log_query(query_id, question, result, check.crisis, time.perf_counter() - started)
     return {
