@@ -32,6 +32,15 @@ class WholeNumber(Integer):
         return int(value)
 
 
+class JsonBoolean(Boolean):
+    """true or false only: not 0/1 (which equal False/True in Python), not "yes"."""
+
+    def _deserialize(self, value: object, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def _k(default: int) -> Integer:
     return WholeNumber(
         load_default=default,
@@ -52,7 +61,7 @@ class AskIn(Schema):
 
 class FeedbackIn(Schema):
     query_id = String(required=True, validate=Length(min=1, max=64))
-    helpful = Boolean(required=True, truthy={True}, falsy={False})
+    helpful = JsonBoolean(required=True)
     reason = String(load_default=None, allow_none=True, validate=Length(max=500))
 
 

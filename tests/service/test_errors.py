@@ -54,6 +54,8 @@ def bad_bodies(path: str) -> list[tuple[str, dict, int]]:
     else:
         cases += [
             ("helpful as string", {**good, "helpful": "yes"}, 422),
+            ("helpful as 0", {**good, "helpful": 0}, 422),
+            ("helpful as 1", {**good, "helpful": 1}, 422),
             ("over-long reason", {**good, "reason": "x" * 501}, 422),
         ]
     return cases
