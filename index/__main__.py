@@ -87,6 +87,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     model = manifest["model"]
     print(f"index {_index_dir(args)} built {manifest['built_at']}")
     print(f"model {model['name']} ({model['dimension']} dims, fingerprint {model['fingerprint']})")
+    encoder = manifest.get("encoder") or {}
+    print("encoder " + (", ".join(f"{k} {v}" for k, v in encoder.items()) or "not recorded"))
     print(f"chunking {manifest['chunking']}; {manifest['chunks']} chunks")
     for doc in manifest["documents"]:
         print(f"  {doc['filename']}: {doc['pages']} pages, {doc['chunks']} chunks — {doc['title']}")

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from .chunk import Chunk, ChunkParams, PageText, SectionMark, chunk_document
 from .clean import clean_pages
-from .embed import Embedder
+from .embed import Embedder, encoder_record
 from .errors import (
     IndexCorruptError,
     IndexNotFoundError,
@@ -145,6 +145,14 @@ def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
                 "the index's model, or rebuild everything with `python -m index build --force`."
             )
         return None
+    if old.manifest.get("encoder") != encoder_record(embedder):
+        log.info(
+            "encoder changed (%s -> %s): re-embedding every document, so that one encoder made "
+            "all the vectors",
+            _describe(old.manifest.get("encoder")),
+            _describe(encoder_record(embedder)),
+        )
+        return None
     if old.manifest.get("chunking") != vars(params):
         log.info("chunking parameters changed: re-chunking every document")
         return None
@@ -152,6 +160,15 @@ def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
         log.info("text extraction or cleaning changed: re-reading every document")
         return None
     return old
+
+
+def _describe(encoder: dict | None) -> str:
+    if not encoder:
+        return "not recorded"
+    sha = encoder.get("sha256")
+    return " ".join(
+        str(v) for v in (encoder.get("backend"), encoder.get("variant"), sha and sha[:12]) if v
+    )
 
 
 def _reuse(old: StoredIndex | None, sha: str, doc_id: str, filename: str) -> _Document | None:
@@ -282,6 +299,7 @@ def build(
             "fingerprint": embedder.fingerprint,
             "dimension": embedder.dimension,
         },
+        "encoder": encoder_record(embedder),
         "chunking": vars(params),
         "extraction": EXTRACTION_VERSION,
         "source_dir": str(Path(src).absolute()),

@@ -47,6 +47,16 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+def encoder_record(embedder: Embedder) -> dict:
+    """What computed the vectors (runtime and, for ONNX, the exported graph's sha256).
+
+    Kept in the index manifest beside the model fingerprint, so a build and the service that
+    queries it can be checked to use the same encoder, not just the same source weights.
+    """
+    record = getattr(embedder, "encoder", None)
+    return dict(record) if record else {"backend": type(embedder).__name__}
+
+
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -66,6 +76,10 @@ class HashEmbedder:
     @property
     def fingerprint(self) -> str:
         return f"hash-v1-{self.dimension}"
+
+    @property
+    def encoder(self) -> dict:
+        return {"backend": "hash"}
 
     @staticmethod
     def _words(text: str) -> list[str]:
@@ -136,6 +150,12 @@ class SentenceTransformerEmbedder:
     @property
     def fingerprint(self) -> str:
         return self._fingerprint
+
+    @property
+    def encoder(self) -> dict:
+        import torch
+
+        return {"backend": "torch", "torch": torch.__version__}
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         vectors = self._model.encode(

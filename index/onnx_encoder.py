@@ -477,6 +477,17 @@ class OnnxEmbedder:
     def fingerprint(self) -> str:
         return self._fingerprint
 
+    @property
+    def encoder(self) -> dict:
+        model = getattr(self, "onnx_model", None)
+        return {
+            "backend": "onnxruntime",
+            "variant": self.variant,
+            "graph": self.graph_path.name,
+            "sha256": model.sha256 if model else _sha256(self.graph_path),
+            "onnxruntime": ort.__version__,
+        }
+
     def set_threads(self, threads: int) -> None:
         """(Re)create the session with `threads` intra-op threads (0: onnxruntime's default).
 

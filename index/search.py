@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -42,9 +43,11 @@ from pathlib import Path
 import numpy as np
 
 from .chunk import Chunk
-from .embed import Embedder
+from .embed import Embedder, encoder_record
 from .errors import ModelMismatchError
 from .store import StoredIndex, read_index
+
+log = logging.getLogger(__name__)
 
 SEARCH_MODES = ("dense", "bm25", "hybrid", "rerank")
 DEFAULT_SEARCH_MODE = "rerank"
@@ -124,6 +127,18 @@ class Index:
                 f"{embedder.name!r} (fingerprint {embedder.fingerprint}): set TOOLKIT_MODEL to "
                 "the index's model or rebuild with `python -m index build --force`"
             )
+        built_with, querying_with = stored.manifest.get("encoder"), encoder_record(embedder)
+        if built_with and built_with != querying_with:
+            # Same fingerprint, so the vectors agree (an fp32 export is checked against torch
+            # at cosine >= 0.9999), but say so: build and queries should use one encoder.
+            log.warning(
+                "the index at %s was built with encoder %s but is queried with %s; rebuild "
+                "(`python -m index build --force`) to use one encoder for both",
+                stored.path,
+                built_with,
+                querying_with,
+            )
+        self.encoder_matches = built_with == querying_with
         self._stored = stored
         self.embedder = embedder
         self.params = params or RankParams()

@@ -26,6 +26,14 @@ class OtherModel(HashEmbedder):
         return "other-model-v1"
 
 
+class OtherEncoder(HashEmbedder):
+    """Same model (fingerprint), another runtime: stands for torch vs an ONNX export."""
+
+    @property
+    def encoder(self) -> dict:
+        return {"backend": "onnxruntime", "variant": "fp32", "sha256": "ab" * 32}
+
+
 def test_build_writes_chunks_vectors_and_manifest(docs: Path, tmp_path: Path, embedder):
     out = tmp_path / "index"
     report = build(docs, out, embedder, progress=False)
@@ -37,6 +45,7 @@ def test_build_writes_chunks_vectors_and_manifest(docs: Path, tmp_path: Path, em
         "fingerprint": embedder.fingerprint,
         "dimension": 384,
     }
+    assert manifest["encoder"] == {"backend": "hash"}
     assert manifest["chunking"] == {"max_tokens": 200, "overlap_tokens": 40}
     assert manifest["format_version"] == FORMAT_VERSION and manifest["built_at"]
     docs_by_name = {d["filename"]: d for d in manifest["documents"]}
@@ -160,6 +169,32 @@ def test_a_different_model_fails_clearly_on_build_and_search(docs: Path, tmp_pat
     report = build(docs, out, OtherModel(), progress=False, force=True)
     assert report.embedded_chunks == report.chunks
     assert json.loads((out / "manifest.json").read_text())["model"]["name"] == "other-model"
+
+
+def test_another_encoder_of_the_same_model_re_embeds_everything_and_is_recorded(
+    docs: Path, tmp_path: Path, embedder, caplog
+):
+    out = tmp_path / "index"
+    build(docs, out, embedder, progress=False)
+    with caplog.at_level("INFO", logger="index.builder"):
+        again = build(docs, out, OtherEncoder(), progress=False)
+    assert (again.reused_documents, again.embedded_chunks) == (0, again.chunks)
+    assert "encoder changed (hash -> onnxruntime fp32 abababababab)" in caplog.text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["encoder"]["sha256"] == "ab" * 32
+
+
+def test_searching_with_another_encoder_than_the_build_warns(
+    docs: Path, tmp_path: Path, embedder, caplog
+):
+    out = tmp_path / "index"
+    build(docs, out, embedder, progress=False)
+    assert Index.open(out, embedder).encoder_matches
+    with caplog.at_level("WARNING", logger="index.search"):
+        index = Index.open(out, OtherEncoder())
+    assert not index.encoder_matches
+    assert "built with encoder {'backend': 'hash'} but is queried with" in caplog.text
+    assert index.search("ground rules", k=1)  # same model: still searchable
 
 
 def test_a_new_extraction_version_rereads_unchanged_documents(

@@ -151,3 +151,15 @@ def test_an_index_searches_the_same_with_either_encoder(external_index, torch_em
         ours = [h.chunk.id for h in index.search(question, k=5)]
         theirs = [h.chunk.id for h in with_torch.search(question, k=5)]
         assert ours == theirs, question
+
+
+def test_the_manifest_names_the_exported_graph_the_vectors_came_from(
+    external_index, real_embedder, torch_embedder
+):
+    index, stored = external_index
+    encoder = stored.manifest["encoder"]
+    assert encoder["backend"] == "onnxruntime" and encoder["variant"] == "fp32"
+    assert encoder["sha256"] == real_embedder.onnx_model.sha256
+    assert len(encoder["sha256"]) == 64
+    assert index.encoder_matches
+    assert not Index(stored, torch_embedder).encoder_matches  # usable, but reported
