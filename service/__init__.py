@@ -11,7 +11,7 @@ from pathlib import Path
 
 from apiflask import APIFlask
 
-from . import access, api, cli, documents, errors, headers, storage, web
+from . import access, api, apidocs, cli, documents, errors, headers, storage, web
 from .engine import Engine
 from .safety import DEFAULT_RESOURCES, DEFAULT_SIMILARITY_THRESHOLD, Resource
 
@@ -93,5 +93,6 @@ def create_app(config: dict | None = None) -> APIFlask:
     api.init_app(app)
     documents.init_app(app)
     web.init_app(app)
+    apidocs.init_app(app)
     cli.init_app(app)
     return app

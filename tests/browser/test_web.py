@@ -113,3 +113,19 @@ def test_without_chromium_browser_tests_skip_locally_but_fail_in_ci(monkeypatch)
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="not available: no browser"):
         _unavailable("no browser")
+
+
+def test_api_docs_page_serves_swagger_ui_from_this_host(make_client):
+    client = make_client()
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert "http" not in r.headers["Content-Security-Policy"]
+    page = r.get_data(as_text=True)
+    urls = [c.split('"', 1)[0] for a in ('src="', 'href="') for c in page.split(a)[1:]]
+    assert "docs/assets/swagger-ui-bundle.js" in urls
+    for url in urls:
+        assert not url.startswith(("http:", "https:", "//")), url
+        asset = client.get("/api/v1/" + url)
+        assert asset.status_code == 200 and asset.data, url
+    assert client.get("/api/v1/docs/assets/index.html").status_code == 404
+    assert client.get("/api/v1/docs/assets/..%2f..%2fwsgi.py").status_code == 404
