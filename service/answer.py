@@ -21,6 +21,12 @@ NOT_COVERED = (
 )
 _BULLET = re.compile(r"^\s*[•●▪◦○■□‣*–-]\s*")
 _WORD = re.compile(r"[a-z0-9]+")
+# A contents line: a section number first ("8.6 Why were ...", after its page number "16 8.6
+# ..."), or several numbered headings in one "sentence".
+_SECTION_NUMBER = re.compile(r"\b\d+(\.\d+)+\s+[A-Z]")
+_CONTENTS_START = re.compile(r"^(\d+\s+)?\d+(\.\d+)+\s")
+_LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")  # "4." split from its list item
+_SHORT_ITEM = 8  # words: a numbered item this short is a topic in a list, not an answer
 _STOP = frozenset(
     "a an and are as at be by can do does for from how i if in is it of on or our should that the "
     "their there they this to was we what when where which who why with you your".split()
@@ -53,18 +59,40 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def _quotable(sentence: str) -> str | None:
-    """The sentence without its bullet, if it reads as a sentence (not a heading or contents)."""
+def _quotable(sentence: str, previous: str = "") -> str | None:
+    """The sentence without its bullet, if it reads as a sentence (not a heading or contents).
+
+    `previous` is the sentence before it in the passage: a bare list number there ("4.") makes
+    this a numbered item, quoted only when it says more than a topic's name.
+    """
     bullet = bool(_BULLET.match(sentence))
     text = _BULLET.sub("", sentence).strip()
     tokens = text.split()
     if not 5 <= len(tokens) <= 60 or text.endswith(":") or not re.search(r"[a-z]", text):
+        return None
+    if _CONTENTS_START.match(text) or len(_SECTION_NUMBER.findall(text)) >= 2:
+        return None
+    if _LIST_NUMBER.match(previous.strip()) and len(tokens) < _SHORT_ITEM:
         return None
     if sum(t.strip(".,;()").isdigit() for t in tokens) > len(tokens) / 5:
         return None  # a table row or a contents line
     if not bullet and not re.search(r"[.!?…][\"'”’)\]]*$", text):
         return None  # a heading, a caption or a fragment cut from a table
     return text
+
+
+def _candidates(hits: list[Hit], gate: float) -> list[_Candidate]:
+    """The quotable sentences of the passages scoring at least `gate`, best first."""
+    candidates: list[_Candidate] = []
+    for h, hit in enumerate(hits):
+        if hit.score < gate:
+            continue
+        sentences = hit.chunk.sentences
+        for i, (sentence, score) in enumerate(zip(sentences, hit.sentence_scores, strict=True)):
+            text = _quotable(sentence, sentences[i - 1] if i else "")
+            if text:
+                candidates.append(_Candidate(0.75 * score + 0.25 * hit.score, h, i, text))
+    return sorted(candidates, key=lambda c: -c.score)
 
 
 def _similar(a: str, b: str) -> bool:
@@ -80,24 +108,22 @@ def compose(
     min_sentences: int = 2,
     max_words: int = 120,
     pool: int = 4,
+    supporting: float = 0.8,
 ) -> Answer:
     """Build the answer from a question's ranked `hits` (their sentence scores are the
-    sentences' similarity to the question; see the module docstring)."""
+    sentences' similarity to the question; see the module docstring).
+
+    The answer is given when the best passage reaches `threshold`, from the sentences of the
+    passages of the `pool` that reach it too. When none of those has a sentence to quote (the
+    best passage may be a table), passages down to `supporting` × `threshold` are used.
+    """
     hits = list(hits)
     if not hits or hits[0].score < threshold:
         return Answer(NOT_COVERED, False, hits)
 
-    candidates: list[_Candidate] = []
-    for h, hit in enumerate(hits[:pool]):
-        if hit.score < threshold:
-            continue
-        for i, (sentence, score) in enumerate(
-            zip(hit.chunk.sentences, hit.sentence_scores, strict=True)
-        ):
-            text = _quotable(sentence)
-            if text:
-                candidates.append(_Candidate(0.75 * score + 0.25 * hit.score, h, i, text))
-    candidates.sort(key=lambda c: -c.score)
+    candidates = _candidates(hits[:pool], threshold) or _candidates(
+        hits[:pool], threshold * supporting
+    )
 
     chosen: list[_Candidate] = []
     words = 0

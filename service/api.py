@@ -89,7 +89,7 @@ def ask(body: dict):
     if check.crisis:
         result = composer.Answer(check.message or "", False, [])
     else:
-        hits = index.search(question, k=body["k"])
+        hits = index.search(safety.search_text(question, check), k=body["k"])
         result = composer.compose(hits, threshold=config["ANSWER_THRESHOLD"])
     query_id = uuid.uuid4().hex
     _log_query(query_id, question, result, check.crisis, time.perf_counter() - started)

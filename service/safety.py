@@ -10,7 +10,10 @@ direct or indirect wording, typos, no punctuation. Two signals are combined:
 
 Questions *about* these topics ("how should our group mark suicide prevention week?", "what do
 we do if a member talks about self-harm?") are not crises: they get an answer from the documents,
-plus the signposting resources and a short note, because the topic is a risk topic.
+plus the signposting resources and a short note, because the topic is a risk topic. So do
+messages close to a crisis exemplar (80% of the crisis threshold) that are plainly about someone
+else. A risk described in everyday words ("she wants to end her life") is named (`topics`) so
+that retrieval can add the documents' words for it (`search_text`).
 """
 
 from __future__ import annotations
@@ -129,6 +132,45 @@ _RISK_TOPIC = (
     r"samaritans|shout|999|a&e|emergency|safeguarding|danger|abuse\w*|violen\w*|"
     r"(want|wanting|wants)\s+to\s+die|hits?\s+(her|him|them|me))\b"
 )
+# Risks someone may describe in other words than the documents use ("she wants to end her
+# life", "he has been cutting himself"), each with the documents' own words for it: a question
+# about one is searched with those words added, so the guidance on it is found (unless the
+# question already names it: then the words would only dilute it).
+_PERSON = r"(my|his|her|their|your|our|own|a|one'?s)"
+_SELF = r"(my|him|her|them|your|our|one)\s*sel(f|ves)"
+RISK_TOPICS: dict[str, tuple[str, str]] = {
+    "suicide": (
+        r"\bsuicid\w*|\bsucid\w*|\bsuicd\w*"
+        rf"|\b(kill|killing|kills|killed|hang|hanging|hanged)\s+{_SELF}\b"
+        rf"|\b(end|ending|ends|ended|take|taking|takes|took|taken)\s+{_PERSON}\s+(own\s+)?life\b"
+        r"|\bend(ing|s)?\s+it\s+all\b"
+        r"|\b(want|wants|wanted|wanting|wish|wishes|wishing)\s+(to\s+)?(die|be\s+dead)\b"
+        r"|\b(no|any)\s+(reason|point)\s+(to|in|of)\s+(live|living|going\s+on|being\s+alive)\b"
+        r"|\b(dont|doesnt|didnt|do\s+not|does\s+not|no\s+longer)\s+want\s+to\s+"
+        r"(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b"
+        r"|\bbetter\s+off\s+dead\b",
+        "suicide, suicidal thoughts",
+    ),
+    "self-harm": (
+        r"\bself[\s-]?harm\w*|\bself[\s-]?injur\w*"
+        rf"|\b(cut|cuts|cutting|burn|burns|burning|hurt|hurts|hurting|harm|harms|harming|"
+        rf"injure|injures|injuring)\s+{_SELF}\b",
+        "self-harm",
+    ),
+    "overdose": (
+        r"\boverdos\w*|\b(took|taken|taking|take|swallowed)\s+(too\s+many|a\s+lot\s+of|lots\s+of|"
+        r"all\s+(of\s+)?(my|his|her|their|the))\s+(pills|tablets|paracetamol|meds|medication)\b",
+        "overdose, self-harm",
+    ),
+}
+_RISK_TOPICS = {name: re.compile(pattern) for name, (pattern, _) in RISK_TOPICS.items()}
+_NAMED = {
+    "suicide": re.compile(r"\bsuicid"),
+    "self-harm": re.compile(r"\bself[\s-]?harm"),
+    "overdose": re.compile(r"\boverdos"),
+}
+TOPIC_SIMILARITY_SHARE = 0.8  # of the crisis threshold: close to a crisis message -> signpost
+
 # Someone asking *about* a situation: a member, the group, a role, an event, a leaflet.
 _ASKING_ABOUT = (
     r"\b(a|our|the|one\s+of\s+our|group|new|long[\s-]?standing)\s+(member|members|participant|"
@@ -164,6 +206,7 @@ class SafetyResult:
     message: str | None = None
     resources: tuple[Resource, ...] = ()
     reasons: tuple[str, ...] = field(default=(), compare=False)
+    topics: tuple[str, ...] = field(default=(), compare=False)  # keys of RISK_TOPICS
 
     def to_dict(self) -> dict:
         return {
@@ -202,8 +245,24 @@ def assess(
     similar = exemplar_similarity is not None and exemplar_similarity >= similarity_threshold
     if similar and not asking_about:
         reasons.append("similarity")
+    topics = tuple(name for name, pattern in _RISK_TOPICS.items() if pattern.search(norm))
     if reasons:
-        return SafetyResult(True, CRISIS_MESSAGE, resources, tuple(reasons))
-    if matched or _TOPIC.search(norm):
-        return SafetyResult(False, SIGNPOST_MESSAGE, resources, ("topic",))
+        return SafetyResult(True, CRISIS_MESSAGE, resources, tuple(reasons), topics)
+    near = exemplar_similarity is not None and (
+        exemplar_similarity >= similarity_threshold * TOPIC_SIMILARITY_SHARE
+    )
+    if matched or topics or near or _TOPIC.search(norm):
+        return SafetyResult(False, SIGNPOST_MESSAGE, resources, ("topic",), topics)
     return SafetyResult(False)
+
+
+def search_text(question: str, result: SafetyResult) -> str:
+    """The question with the documents' words for the risks it describes, for retrieval.
+
+    "A member told me she wants to end her life" shares few words with a section called
+    "What to do if someone tells you they are thinking about suicide"; adding "suicide,
+    suicidal thoughts" finds it. Questions with no risk topic are searched as they are.
+    """
+    norm = normalise(question)
+    words = [RISK_TOPICS[t][1] for t in result.topics if not _NAMED[t].search(norm)]
+    return f"{question} ({'; '.join(words)})" if words else question

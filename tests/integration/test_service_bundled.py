@@ -140,3 +140,24 @@ def test_crisis_messages_get_signposting_and_others_do_not(client):
             assert not body["safety"]["crisis"], entry["question"]
     info = _ask(client, "what should a facilitator do if a member talks about self-harm?")
     assert info["safety"]["resources"] and info["answered"] and info["citations"]
+
+
+RISK_CHAPTER = re.compile(r"^(7\.6|8\.[1-7]) ")  # the toolkit's guidance on risk and crisis
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "a volunteer told me he has thoughts of taking his own life",
+        "one of our members has been cutting herself, how do I support her",
+        "a member keeps talking about ending it all, what now?",
+        "what if somebody at the meeting says they want to die",
+    ],
+)
+def test_a_risk_described_in_everyday_words_gets_signposting_and_the_guidance(client, question):
+    body = _ask(client, question)
+    assert not body["safety"]["crisis"] and body["safety"]["resources"]
+    assert body["answered"], body["answer"]
+    top = body["citations"][0]
+    assert top["document"]["filename"] == "peer-support-toolkit-sample-edition.pdf"
+    assert RISK_CHAPTER.match(top["section"]), top["section"]

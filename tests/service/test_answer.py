@@ -102,3 +102,44 @@ def test_bullets_are_quoted_without_their_glyph():
     items = ["• Agree the ground rules together as a group", "• Revisit them every few months"]
     answer = compose([hit(1, 0.8, items, [0.8, 0.7])], threshold=0.4)
     assert answer.text.startswith("Agree the ground rules together as a group [1]")
+
+
+def test_contents_lines_are_never_quoted():
+    contents = [
+        "16 8.6 Why were only nine areas chosen?",
+        "8.6 Why were only nine areas chosen?",
+        "Venues 4.4 Venue and access 14 4.5 Online and hybrid groups 15.",
+        "The sources list the nine areas but do not say how they were chosen.",
+    ]
+    answer = compose([hit(1, 0.7, contents, [0.95, 0.95, 0.9, 0.6])], threshold=0.4)
+    assert answer.text == (
+        "The sources list the nine areas but do not say how they were chosen. [1]"
+    )
+
+
+def test_short_numbered_list_items_are_topics_not_answers():
+    listing = [
+        "The chapters follow the life of a group:",
+        "10.",
+        "Funding and keeping the group going.",
+        "11.",
+        "Ask the funder what they want to hear about before you apply for a grant.",
+        "Funding and keeping the group going is hard work for volunteers.",
+    ]
+    answer = compose([hit(1, 0.7, listing, [0.5, 0.0, 0.95, 0.0, 0.8, 0.7])], threshold=0.4)
+    assert answer.text.startswith("Ask the funder what they want")
+    # the same words as a sentence of their own are quoted
+    assert "Funding and keeping the group going is hard work" in answer.text
+    assert "Funding and keeping the group going. [" not in answer.text
+
+
+def test_a_table_with_nothing_to_quote_lets_the_next_passage_answer():
+    table = ["Measure Figure People reached online 17,936 People reached in person 3,255"]
+    prose = ["Over the two years peer support reached 17,936 people online and 3,255 in person."]
+    hits = [hit(1, 0.6, table, [0.6]), hit(2, 0.45, prose, [0.55], page=13)]
+    answer = compose(hits, threshold=0.5)
+    assert answer.answered and answer.text == f"{prose[0]} [1]"
+    assert answer.citations[0].chunk.page_start == 13
+    # ... but a passage far below the threshold does not
+    weak = [hit(1, 0.6, table, [0.6]), hit(2, 0.3, prose, [0.55], page=13)]
+    assert not compose(weak, threshold=0.5).answered

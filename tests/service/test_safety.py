@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from service.safety import CRISIS_MESSAGE, DEFAULT_RESOURCES, assess, normalise
+from service.safety import (
+    CRISIS_MESSAGE,
+    DEFAULT_RESOURCES,
+    SIGNPOST_MESSAGE,
+    assess,
+    normalise,
+    search_text,
+)
 
 QA = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "qa.jsonl").open()]
 
@@ -93,3 +100,54 @@ def test_the_signposting_names_the_uk_services_with_their_numbers():
 def test_normalise_tolerates_apostrophes_and_stretched_letters():
     assert normalise("I can’t   goooo on") == "i cant goo on"
     assert normalise("I'm") == "im"
+
+
+# A facilitator describing someone else's risk in everyday words: signposting, not a crisis,
+# and the risk named so that retrieval can use the documents' words for it.
+DESCRIBED_RISKS = [
+    ("a member told me she wants to end her life, what do I do", ("suicide",)),
+    ("a volunteer told me he has thoughts of taking his own life", ("suicide",)),
+    ("a member keeps talking about ending it all, what now?", ("suicide",)),
+    ("a member said she has no reason to live anymore", ("suicide",)),
+    ("what if somebody at the meeting says they want to die", ("suicide",)),
+    ("someone in my group said he wants to kill himself", ("suicide",)),
+    ("one of our members has been cutting herself, how do I support her", ("self-harm",)),
+    ("a group member disclosed they took an overdose last week", ("overdose",)),
+]
+
+
+@pytest.mark.parametrize(("message", "topics"), DESCRIBED_RISKS)
+def test_risks_described_in_everyday_words_get_signposting_and_are_named(message, topics):
+    result = assess(message)
+    assert not result.crisis
+    assert result.message == SIGNPOST_MESSAGE and result.resources == DEFAULT_RESOURCES
+    assert result.topics == topics
+
+
+def test_search_text_adds_the_documents_words_for_a_described_risk_only():
+    described = "a member told me she wants to end her life, what do I do"
+    assert search_text(described, assess(described)) == f"{described} (suicide, suicidal thoughts)"
+    cutting = "one of our members has been cutting herself"
+    assert search_text(cutting, assess(cutting)).endswith("(self-harm)")
+    # a question that already names the risk, or has none, is searched as it is
+    for question in (
+        "how should our group mark suicide prevention week?",
+        "what should a facilitator do if a member talks about self-harm?",
+        "how do we write a group agreement?",
+    ):
+        assert search_text(question, assess(question)) == question
+
+
+def test_close_to_a_crisis_message_but_about_someone_else_is_signposted():
+    message = "how do we support a member in a dark place"
+    assert assess(message, exemplar_similarity=0.3).resources == ()
+    near = assess(message, exemplar_similarity=0.5)
+    assert (near.crisis, near.message) == (False, SIGNPOST_MESSAGE)
+
+
+def test_no_other_qa_question_is_named_a_risk_it_does_not_describe():
+    for entry in QA:
+        if entry["kind"] in ("answerable", "unanswerable"):
+            topics = assess(entry["question"]).topics
+            text = normalise(entry["question"])
+            assert not topics or any(w in text for w in ("suicid", "self", "kill", "die")), entry
