@@ -17,6 +17,7 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = ROOT / "docs_src"
 QA_PATH = ROOT / "tests" / "data" / "qa.jsonl"
+HELDOUT_PATH = ROOT / "tests" / "data" / "qa_heldout.jsonl"  # written after calibration
 
 DOCUMENTS = {
     "peer-support-toolkit-sample-edition.pdf": "Peer support toolkit for community groups",
@@ -53,8 +54,8 @@ def normalised_variants(text: str) -> tuple[str, str]:
 
 
 @cache
-def qa_entries() -> tuple[dict, ...]:
-    lines = QA_PATH.read_text(encoding="utf-8").splitlines()
+def qa_entries(path: Path = QA_PATH) -> tuple[dict, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(json.loads(line) for line in lines if line.strip())
 
 
@@ -134,6 +135,17 @@ def test_qa_schema_and_counts():
         assert counts[kind] >= minimum, kind
 
 
+def test_heldout_set_is_new_questions_with_evidence():
+    entries = qa_entries(HELDOUT_PATH)
+    assert len({e["id"] for e in entries}) == len(entries) >= 60
+    seen = {e["question"].strip().lower() for e in qa_entries()}
+    assert not [e["id"] for e in entries if e["question"].strip().lower() in seen]
+    for e in entries:
+        assert e["kind"] in ("answerable", "unanswerable"), e["id"]
+        assert bool(e["answers"]) == (e["kind"] == "answerable") == ("evidence" in e), e["id"]
+        assert all(a["document"] in DOCUMENTS for a in e["answers"]), e["id"]
+
+
 def test_qa_answers_cover_reports():
     for name in REPORTS:
         n = sum(
@@ -144,8 +156,9 @@ def test_qa_answers_cover_reports():
         assert n >= 15, name
 
 
-def test_qa_pages_exist_and_evidence_is_on_them():
-    for e in qa_entries():
+@pytest.mark.parametrize("path", [QA_PATH, HELDOUT_PATH], ids=["qa", "heldout"])
+def test_qa_pages_exist_and_evidence_is_on_them(path):
+    for e in qa_entries(path):
         if not e["answers"]:
             continue
         for answer in e["answers"]:
