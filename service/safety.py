@@ -13,7 +13,10 @@ we do if a member talks about self-harm?") are not crises: they get an answer fr
 plus the signposting resources and a short note, because the topic is a risk topic. So do
 messages close to a crisis exemplar (80% of the crisis threshold) that are plainly about someone
 else. A risk described in everyday words ("she wants to end her life") is named (`topics`) so
-that retrieval can add the documents' words for it (`search_text`).
+that retrieval can add the documents' words for it (`search_text`). But someone else in danger
+*now* ("my friend is going to kill himself tonight", "a member collapsed after taking pills") is
+an emergency, not a question: `crisis` is true, with a message for the person writing (call 999
+for them) instead of the one for someone at risk themselves.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ CRISIS_MESSAGE = (
     "or someone else's is at risk now, call 999 or go to A&E. You can talk to Samaritans at any "
     "time on 116 123 (free), text SHOUT to 85258, or call NHS 111 and choose option 2 for "
     "mental health."
+)
+SOMEONE_ELSE_MESSAGE = (
+    "If someone's life is in danger right now, call 999 or take them to A&E; if they have "
+    "taken an overdose, call 999 even if they seem well. This service only answers questions "
+    "about running peer support groups: it is not a crisis service and cannot help in an "
+    "emergency. Samaritans (116 123, free, any time) and NHS 111 option 2 can also advise you, "
+    "and are there for you afterwards."
 )
 SIGNPOST_MESSAGE = (
     "If anyone is at risk right now, this service is not a crisis service: call 999 or go to "
@@ -188,6 +198,21 @@ _DANGER_TO_WRITER = [
     r"\b(i\s+am|im|i\s+feel|we\s+are)\s+(in\s+danger|not\s+safe)\b",
     r"\b(in\s+danger|not\s+safe)\s+(right\s+)?now\b",
 ]
+# Someone else in danger now, described by the writer: a risk (above) happening now, or an
+# emergency state; not a question about what to do "if" it happens, nor after a death.
+_EMERGENCY = (
+    r"\b(collapsed|collapsing|unconscious|not\s+breathing|unresponsive|(wont|will\s+not|cant)"
+    r"\s+(wake|be\s+woken)|bleeding\s+(heavily|badly|a\s+lot))\b"
+)
+_NOW = (
+    r"\b(right\s+now|now|tonight|today|at\s+the\s+moment|currently|just|about\s+to|"
+    r"(is|are|s|re)\s+(going\s+to|gonna|threatening\s+to|trying\s+to)|threatening|"
+    r"(has|have|s|ve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
+)
+_NOT_NOW = (
+    r"\b(if|in\s+case|suppose|supposing|ever|died|dead|death|passed\s+away|funeral|"
+    r"bereave\w*|last\s+(week|month|year|time|session))\b"
+)
 _REPORTED_SPEECH = (
     r"\b(said|says|saying|told|tells|mentioned|mentions|disclosed|discloses|wrote|writes|posted|"
     r"talks?\s+about|talked\s+about|talking\s+about|shared)\b|[\"“”]"
@@ -196,6 +221,10 @@ _REPORTED = re.compile(_REPORTED_SPEECH)
 _FIRST_PERSON = [re.compile(p) for p in _FIRST_PERSON_RISK]
 _DANGER = [re.compile(p) for p in _DANGER_TO_WRITER]
 _TOPIC = re.compile(_RISK_TOPIC)
+_EMERGENCY_NOW = re.compile(_EMERGENCY)
+_HAPPENING_NOW = re.compile(_NOW)
+_HYPOTHETICAL_OR_PAST = re.compile(_NOT_NOW)
+_WHAT_NOW = re.compile(r"\bwhat\s+(do\s+(i|we)\s+do\s+|should\s+(i|we)\s+do\s+|happens\s+)?now\b")
 _ABOUT = re.compile(_ASKING_ABOUT)
 DEFAULT_SIMILARITY_THRESHOLD = 0.55  # calibrated on the QA set: no non-crisis message reached it
 
@@ -248,6 +277,11 @@ def assess(
     topics = tuple(name for name, pattern in _RISK_TOPICS.items() if pattern.search(norm))
     if reasons:
         return SafetyResult(True, CRISIS_MESSAGE, resources, tuple(reasons), topics)
+    if not _HYPOTHETICAL_OR_PAST.search(norm) and (
+        _EMERGENCY_NOW.search(norm)
+        or (topics and _HAPPENING_NOW.search(_WHAT_NOW.sub("", norm)))  # "what now?": idiom
+    ):
+        return SafetyResult(True, SOMEONE_ELSE_MESSAGE, resources, ("someone else now",), topics)
     near = exemplar_similarity is not None and (
         exemplar_similarity >= similarity_threshold * TOPIC_SIMILARITY_SHARE
     )

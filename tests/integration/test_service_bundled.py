@@ -161,3 +161,9 @@ def test_a_risk_described_in_everyday_words_gets_signposting_and_the_guidance(cl
     top = body["citations"][0]
     assert top["document"]["filename"] == "peer-support-toolkit-sample-edition.pdf"
     assert RISK_CHAPTER.match(top["section"]), top["section"]
+
+
+def test_someone_else_in_danger_now_gets_the_emergency_message_first(client):
+    body = _ask(client, "my friend is going to kill himself tonight what do i do")
+    assert body["safety"]["crisis"] and body["citations"] == []
+    assert body["answer"] == body["safety"]["message"] and "call 999" in body["answer"]

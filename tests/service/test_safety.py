@@ -11,6 +11,7 @@ from service.safety import (
     CRISIS_MESSAGE,
     DEFAULT_RESOURCES,
     SIGNPOST_MESSAGE,
+    SOMEONE_ELSE_MESSAGE,
     assess,
     normalise,
     search_text,
@@ -151,3 +152,37 @@ def test_no_other_qa_question_is_named_a_risk_it_does_not_describe():
             topics = assess(entry["question"]).topics
             text = normalise(entry["question"])
             assert not topics or any(w in text for w in ("suicid", "self", "kill", "die")), entry
+
+
+# Someone else in danger now: an emergency for the person writing, not a question for the toolkit.
+SOMEONE_ELSE_NOW = [
+    "my friend is going to kill himself tonight what do i do",
+    "a member has just texted me saying goodbye and that she's taken all her pills",
+    "member collapsed after taking pills, what now",
+    "one of our members is unconscious in the toilets",
+    "a member is threatening to end her life right now",
+]
+# ... and questions about such situations, or about what happened before: not emergencies.
+NOT_NOW = [
+    "what should we do if a member says they are going to kill themselves?",
+    "a member keeps talking about ending it all, what now?",
+    "a member just died by suicide, how do we tell the group?",
+    "a group member disclosed they took an overdose last week",
+    "how should our group mark suicide prevention week?",
+    "what do we do if someone collapses in a session?",
+]
+
+
+@pytest.mark.parametrize("message", SOMEONE_ELSE_NOW)
+def test_someone_else_in_danger_now_is_an_emergency_for_the_writer(message):
+    result = assess(message)
+    assert result.crisis, message
+    assert result.message == SOMEONE_ELSE_MESSAGE and "999" in result.message
+    assert result.resources == DEFAULT_RESOURCES
+
+
+@pytest.mark.parametrize("message", NOT_NOW)
+def test_questions_about_someone_elses_risk_are_not_emergencies(message):
+    result = assess(message)
+    assert not result.crisis, message
+    assert result.message != SOMEONE_ELSE_MESSAGE
