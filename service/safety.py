@@ -210,8 +210,9 @@ _NOW = (
     r"(has|have|s|ve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
 )
 _NOT_NOW = (
-    r"\b(if|in\s+case|suppose|supposing|ever|died|dead|death|passed\s+away|funeral|"
-    r"bereave\w*|last\s+(week|month|year|time|session))\b"
+    r"\b(if\s+(a|an|any|anyone|someone|somebody|one|people|members?|they|he|she|the|our|your)|"
+    r"what\s+if|in\s+case|suppose|supposing|ever|died|passed\s+away|funeral|bereave\w*|"
+    r"last\s+(week|month|year|time|session))\b"
 )
 _REPORTED_SPEECH = (
     r"\b(said|says|saying|told|tells|mentioned|mentions|disclosed|discloses|wrote|writes|posted|"

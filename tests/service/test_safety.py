@@ -161,6 +161,8 @@ SOMEONE_ELSE_NOW = [
     "member collapsed after taking pills, what now",
     "one of our members is unconscious in the toilets",
     "a member is threatening to end her life right now",
+    "my friend is going to kill himself tonight, I don't know if I should call someone",
+    "she says she'd be better off dead and she's going to do it tonight",
 ]
 # ... and questions about such situations, or about what happened before: not emergencies.
 NOT_NOW = [
