@@ -11,7 +11,7 @@ from pathlib import Path
 
 from apiflask import APIFlask
 
-from . import access, api, apidocs, cli, documents, errors, headers, storage, web
+from . import access, api, apidocs, cli, crisis_model, documents, errors, headers, storage, web
 from .engine import Engine
 from .safety import DEFAULT_RESOURCES, DEFAULT_SIMILARITY_THRESHOLD, Resource
 
@@ -26,6 +26,7 @@ DEFAULTS = {
     # answers 97.3% of answerable questions, declines 93.3% of unanswerable ones
     "ANSWER_THRESHOLD": 0.374,
     "CRISIS_SIMILARITY": DEFAULT_SIMILARITY_THRESHOLD,
+    "CRISIS_MODEL": str(crisis_model.MODEL_PATH),  # learned crisis signal; "" turns it off
     "CRISIS_RESOURCES": None,  # JSON list of {"name", "contact", "url"} to replace the defaults
     "RELOAD_INTERVAL": 2.0,  # seconds between checks for a rebuilt index
     "MAX_CONTENT_LENGTH": 16 * 1024,  # request bodies above this get 413
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None) -> APIFlask:
         Path(app.config["INDEX_DIR"]),
         app.config["MODEL"],
         reload_interval=float(app.config["RELOAD_INTERVAL"]),
+        crisis_model_path=Path(app.config["CRISIS_MODEL"]) if app.config["CRISIS_MODEL"] else None,
     )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

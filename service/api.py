@@ -85,6 +85,7 @@ def ask(body: dict):
         _engine().crisis_similarity(question),
         resources=config["CRISIS_RESOURCES"],
         similarity_threshold=config["CRISIS_SIMILARITY"],
+        crisis_probability=_engine().crisis_probability(question),
     )
     if check.crisis:
         result = composer.Answer(check.message or "", False, [])

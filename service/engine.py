@@ -29,6 +29,7 @@ import numpy as np
 
 from index import Embedder, Index, IndexLibraryError, load_embedder, set_threads
 
+from . import crisis_model
 from .safety import EXEMPLARS
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Engine:
         model: str | None,
         reload_interval: float = 2.0,
         threads: int | None = None,
+        crisis_model_path: Path | None = crisis_model.MODEL_PATH,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.model = model
@@ -84,6 +86,8 @@ class Engine:
         self._checked = 0.0
         self._lock = threading.RLock()
         self._exemplars: np.ndarray | None = None
+        self.crisis_model_path = crisis_model_path
+        self._crisis_model: crisis_model.CrisisModel | bool | None = False  # False: not loaded
 
     @property
     def embedder(self) -> Embedder:
@@ -172,6 +176,29 @@ class Engine:
         query = self.index().query_vector(text)  # cached: the search reuses it
         return float(np.max(exemplars @ query))
 
+    def crisis_classifier(self) -> crisis_model.CrisisModel | None:
+        """The learned crisis signal for this embedding model, or None (then it is off)."""
+        if self._crisis_model is False:
+            found = crisis_model.load(self.crisis_model_path) if self.crisis_model_path else None
+            if found is not None and found.fingerprint != self.embedder.fingerprint:
+                log.info(
+                    "crisis model %s is for embedding model %s, not %s: learned signal off",
+                    self.crisis_model_path,
+                    found.fingerprint,
+                    self.embedder.fingerprint,
+                )
+                found = None
+            self._crisis_model = found
+        return self._crisis_model or None
+
+    def crisis_probability(self, text: str) -> float | None:
+        """The learned crisis probability of `text` (service.crisis_model), None when off."""
+        model = self.crisis_classifier()
+        if model is None:
+            return None
+        vector = self.index().query_vector(text)  # cached: the search reuses it
+        return model.probability(text, vector, self.embedder.encode)
+
     def set_threads(self, threads: int) -> None:
         """Threads for the encoder and FAISS in this process (1 per gunicorn worker).
 
@@ -192,4 +219,5 @@ class Engine:
         gunicorn master before the fork (preload) or in each worker."""
         self.index().search("warm up", k=1)
         self.exemplars()
+        self.crisis_classifier()
         release_free_memory()

@@ -101,6 +101,16 @@ EXEMPLARS: tuple[str, ...] = (
     "goodbye everyone, thank you for everything",
     "I want everything to stop for good",
     "I keep thinking about jumping off a bridge",
+    "I just want to go to sleep and never wake up",
+    "what's the point of anything any more",
+    "I have been saving up my tablets",
+    "I keep looking up ways to do it",
+    "I can't do this any more, I'm done",
+    "I have been burning myself most nights",
+    "I keep getting urges to hurt someone and I'm scared I'll do it",
+    "I'm sat on the roof and I don't know why I'm here",
+    "everyone thinks I'm fine but I'm falling apart and I want it to end",
+    "I won't be here much longer",
 )
 
 _FIRST_PERSON_RISK = [
@@ -108,7 +118,7 @@ _FIRST_PERSON_RISK = [
     r"\b(end|ending|take|taking)\s+(my|me)\s+(own\s+)?life\b",
     r"\bend(ing)?\s+it\s+(all\b|now\b|tonight\b|today\b)",
     r"\b(want|wnat|wamt|wnt|wanna|wana|wish|wishing|going|gonna|plan|planning|ready|about|trying|deserve)\s*(to\s+)?(die|be\s+dead)\b",
-    r"\b(the|a|my)\s+(rope|noose)\b",
+    r"\b(the|a|my)\s+(rope|noose)\b(?!\s+(swing|ladder|bridge|course|climb\w*|walk|access))",
     r"\b(jump|jumping|throw\s+my ?self|step|stepping|walk|walking)\s+(in\s+front\s+of|off|from)\s+(a|the)\s+(train|bus|lorry|bridge|building|roof|cliff|car|balcony)\b",
     r"\b(i|ive|im|been|keep|kept|started|start|again)\b[^.?!]{0,15}\bself[\s-]?harm",
     r"\b(cant|cannot|can\s+not)\s+cope\b[^.?!]{0,20}\b(no\s+more|any\s*more)\b",
@@ -135,11 +145,28 @@ _FIRST_PERSON_RISK = [
     r"\b(taken|took|swallowed|had|done)\s+(an?\s+)?(overdose|od)\b",
     r"\b(taken|took|swallowed|had|necked|downed)\s+(a\s+load|loads|lots|all|a\s+lot|a\s+bunch|a\s+handful|handfuls|a\s+whole\s+\w+|\d+)\s+(of\s+)?(my\s+|the\s+)?(pills|tablets|paracetamol|meds|medication|painkillers)\b",
     r"\b(going\s+to|gonna|want\s+to|will)\s+(hurt|kill|attack|stab|harm)\s+(him|her|them|someone|somebody|people|my\s+\w+)\b",
+    # slang and indirect wording
+    r"\b(top|topping|off|offing|unalive|unaliving)\s*my ?self\b|\bkms\b",
+    r"\b(sleep|go\s+to\s+sleep|take|would\s+it\s+take|could|want|wish)\b[^.?!]{0,30}\b(and\s+)?(not|never)\s+wake\s+up\b",
+    r"\b(whats|what\s+is)\s+the\s+point\s+(any\s*more|of\s+(anything|it\s+all|me|life|living|going\s+on|carrying\s+on))",
+    r"\b(saving|saved|stockpiling|stockpiled|hoarding|collecting|stashing)\s+(up\s+)?(my\s+|all\s+my\s+)?(tablets|pills|meds|medication|painkillers|paracetamol)\b",
+    r"\b(looking\s+up|looked\s+up|researching|researched|googling|googled|searching)\s+(for\s+)?(ways|how|methods)\s+(to\s+)?(do\s+it|die|end\s+(it|my\s+life)|kill)",
+    r"\b(tonight|today)\s*(s|is)\s+the\s+(night|day)\b",
+    r"\b(cant|cannot|can\s+not)\s+(do\s+this|go\s+on|cope|carry\s+on|take\s+(it|this))\s+(no|any)\s*more\b",
+    r"\b(cut|cutting|burn|burning|scratch|scratching|hit|hitting|punch|punching|bang|banging)\s+(my|me)\s+(arms?|legs?|wrists?|skin|thighs?|stomach|head|body)\b",
+    r"\burges?\s+to\s+(hurt|harm|kill|attack|stab|cut|burn)\b",
+    r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+get|i\s+m)\b[^.?!]{0,20}\bsuicid(al|e)\b"
+    r"|(^|[.!?]\s*)(been\s+)?having\s+suicid(al|e)\s+(thoughts|feelings|urges)",
+    r"\b(im|i\s+am|i\s+m)\s+(sat|sitting|stood|standing|up)\s+(on|at)\s+(the\s+)?(top\s+of\s+)?(the\s+|a\s+)?(roof|bridge|ledge|edge|cliff|multi[\s-]?storey|car\s+park\s+roof|railway|tracks|platform)",
+    r"\b(wont|will\s+not)\s+be\s+(here|around)\s+(much\s+longer|for\s+long|tomorrow|by|after|at\s+christmas)",
 ]
 _RISK_TOPIC = (
-    r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill\w*|crisis|crises|at\s+risk|risk\s+to\s+life|"
+    r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
+    r"(going\s+to|gonna|will|threaten\w*\s+to|wants?\s+to|tried\s+to)\s+kill|crisis|crises|at\s+risk|risk\s+to\s+life|"
+    r"sectioned|sectioning|mental\s+health\s+act|mental\s+health\s+first\s+aid|first\s+aid|asist|safetalk|"
+    r"cutting(?!\s+(costs?|back|down|short|corners|out|it|the|our|a|in|off|up|edge|loose|hair|cake))|"
     r"hurt(ing)?\s+(them|him|her)sel(f|ves)|harm(ing)?\s+(them|him|her)sel(f|ves)|helplines?|"
-    r"samaritans|shout|999|a&e|emergency|safeguarding|danger|abuse\w*|violen\w*|"
+    r"samaritans|shout|999|111|a&e|emergency|safeguarding|danger|abus\w*|violen\w*|"
     r"(want|wanting|wants)\s+to\s+die|hits?\s+(her|him|them|me))\b"
 )
 # Risks someone may describe in other words than the documents use ("she wants to end her
@@ -168,7 +195,8 @@ RISK_TOPICS: dict[str, tuple[str, str]] = {
         "self-harm",
     ),
     "overdose": (
-        r"\boverdos\w*|\b(took|taken|taking|take|swallowed)\s+(too\s+many|a\s+lot\s+of|lots\s+of|"
+        r"\boverdos\w*|\b(took|taken|taking|swallowed|necked|downed)\s+(a\s+|the\s+)?(whole\s+|full\s+|"
+        r"entire\s+)?(pack|packet|box|bottle|load|handful|strip)s?\s+of\b|\b(took|taken|taking|take|swallowed)\s+(too\s+many|a\s+lot\s+of|lots\s+of|"
         r"all\s+(of\s+)?(my|his|her|their|the))\s+(pills|tablets|paracetamol|meds|medication)\b",
         "overdose, self-harm",
     ),
@@ -198,22 +226,53 @@ _DANGER_TO_WRITER = [
     r"\b(i\s+am|im|i\s+feel|we\s+are)\s+(in\s+danger|not\s+safe)\b",
     r"\b(in\s+danger|not\s+safe)\s+(right\s+)?now\b",
 ]
-# Someone else in danger now, described by the writer: a risk (above) happening now, or an
-# emergency state; not a question about what to do "if" it happens, nor after a death.
+# Someone else in danger now, described by the writer: an emergency state, injury or a threat to
+# life happening now; or a risk, a farewell or a dangerous place together with a sign that it is
+# happening now or that the person cannot be reached. Not a question about what to do "if" it
+# happens; a past event ("last week", a death) only counts when the person can't be reached.
 _EMERGENCY = (
     r"\b(collapsed|collapsing|unconscious|not\s+breathing|unresponsive|(wont|will\s+not|cant)"
-    r"\s+(wake|be\s+woken)|bleeding\s+(heavily|badly|a\s+lot))\b"
+    r"\s+(wake|be\s+woken)|bleeding\s+(heavily|badly|a\s+lot|loads|everywhere))\b"
+    r"|\b(is|s|are|re)\s+(cutting|burning|hurting|harming|stabbing)\s+((him|her|them)sel(f|ves)|"
+    r"(his|her|their)\s+(arms?|wrists?|legs?|skin|body))"
+    r"|\b(will|going\s+to|gonna|threatened\s+to|threatening\s+to|says\s+(he|she)\s*(ll|will))\s+"
+    r"kill\s+(her|him|them)\b|\b(use|turn)\s+it\s+on\s+(him|her|them)sel(f|ves)\b"
+    r"|\b(got|has|have|had)\s+a\s+plan\s+to\s+(kill|end|take)\b"
 )
 _NOW = (
-    r"\b(right\s+now|now|tonight|today|at\s+the\s+moment|currently|just|about\s+to|"
+    r"\b(right\s+now|now|tonight|today|this\s+(morning|afternoon|evening)|an\s+hour\s+ago|"
+    r"at\s+the\s+moment|currently|about\s+to|just\s+(now|\w+ed|taken|swallowed|told|said|sent|"
+    r"left|rang|posted|texted|messaged|called|phoned|tried|done|gone|seen|saw|got)|"
     r"(is|are|s|re)\s+(going\s+to|gonna|threatening\s+to|trying\s+to)|threatening|"
     r"(has|have|s|ve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
 )
-_NOT_NOW = (
-    r"\b(if\s+(a|an|any|anyone|someone|somebody|one|people|members?|they|he|she|the|our|your)|"
-    r"what\s+if|in\s+case|suppose|supposing|ever|died|passed\s+away|funeral|bereave\w*|"
-    r"last\s+(week|month|year|time|session))\b"
+_FAREWELL = (
+    r"\b(good\s*bye|bye\s+forever|last\s+message|final\s+message|sorry\s+for\s+(being\s+a\s+"
+    r"burden|everything)|thank(s|\s+you)\s+for\s+everything|this\s+is\s+it|sorry\s+everyone|"
+    r"(wont|never)\s+see\s+(me|you|us)\s+again)\b"
 )
+_UNREACHABLE = (
+    r"\b((not|isnt|wont|hasnt|arent|havent)\s+(been\s+)?(answering|replying|responding|picking\s+up)"
+    r"|phone\s+(is\s+|s\s+)?(off|dead|switched\s+off|going\s+to\s+voicemail)"
+    r"|(cant|cannot|can\s+not|couldnt|no\s+one\s+can|none\s+of\s+us\s+can|nobody\s+can)\s+"
+    r"(reach|get\s+hold\s+of|contact|find|get\s+through\s+to)"
+    r"|gone\s+missing|(walked|stormed|ran|run)\s+(out|off)|(wont|will\s+not|refusing\s+to)\s+come\s+down)\b"
+)
+_DANGER_PLACE = (
+    r"\b(on|at|to|up\s+on|going\s+(down\s+)?to|heading\s+(down\s+)?to|near)\s+(the\s+|a\s+)?"
+    r"(top\s+of\s+(the\s+|a\s+)?)?(beachy\s+head|bridge|roof|rooftop|cliffs?|cliff\s+edge|ledge|"
+    r"railway(\s+line)?|train\s+tracks|tracks|multi[\s-]?storey|motorway\s+bridge|"
+    r"\w+\s+suspension\s+bridge)\b(?!\s+club)"
+)
+_HYPOTHETICAL = (
+    r"\b(if\s+(a|an|any|anyone|someone|somebody|one|people|members?|they|he|she|the|our|your)|"
+    r"what\s+if|in\s+case|suppose|supposing|ever)\b"
+)
+_PAST = (
+    r"\b(died|passed\s+away|funeral|bereave\w*|last\s+(week|month|year|time|session)|"
+    r"(\w+\s+)?(years?|months?|weeks?)\s+ago)\b"
+)
+_DO_IT = r"\b(do|doing)\s+it\b|\bjump\b"
 _REPORTED_SPEECH = (
     r"\b(said|says|saying|told|tells|mentioned|mentions|disclosed|discloses|wrote|writes|posted|"
     r"talks?\s+about|talked\s+about|talking\s+about|shared)\b|[\"“”]"
@@ -224,7 +283,17 @@ _DANGER = [re.compile(p) for p in _DANGER_TO_WRITER]
 _TOPIC = re.compile(_RISK_TOPIC)
 _EMERGENCY_NOW = re.compile(_EMERGENCY)
 _HAPPENING_NOW = re.compile(_NOW)
-_HYPOTHETICAL_OR_PAST = re.compile(_NOT_NOW)
+_FAREWELL_MESSAGE = re.compile(_FAREWELL)
+_CANT_BE_REACHED = re.compile(_UNREACHABLE)
+_AT_DANGEROUS_PLACE = re.compile(_DANGER_PLACE)
+_HYPOTHETICAL_CASE = re.compile(_HYPOTHETICAL)
+_IN_THE_PAST = re.compile(_PAST)
+_DOING_IT = re.compile(_DO_IT)
+# "I haven't told anyone" is not someone else's words
+_NOT_REPORTED = re.compile(
+    r"\b(havent|hasnt|have\s+not|not|never|didnt|dont)\s+(told|said|mentioned|shared)\b"
+    r"|\btold\s+(anyone|anybody|no\s*one|nobody)\b"
+)
 _WHAT_NOW = re.compile(r"\bwhat\s+(do\s+(i|we)\s+do\s+|should\s+(i|we)\s+do\s+|happens\s+)?now\b")
 _ABOUT = re.compile(_ASKING_ABOUT)
 DEFAULT_SIMILARITY_THRESHOLD = 0.55  # calibrated on the QA set: no non-crisis message reached it
@@ -246,12 +315,34 @@ class SafetyResult:
         }
 
 
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away from `word`."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in letters}
+        | {a + c + b for a, b in splits for c in letters}
+    )
+
+
+# The words risk is said with, spelt wrong ("suicidle", "kil myself", "mysefl"): one slip of
+# the keyboard away from the word (longer words only), plus a few common slips and slang.
+_KEYWORDS = ("suicide", "suicidal", "overdose", "myself", "himself", "herself", "themselves")
+_TYPOS = {v: k for k in reversed(_KEYWORDS) for v in _one_edit(k) if v not in _KEYWORDS}
+_TYPOS.update({"kil": "kill", "kll": "kill", "klil": "kill", "sucide": "suicide"})
+_WORDS = re.compile(r"[a-z]+")
+
+
 def normalise(text: str) -> str:
-    """Lower case, straight apostrophes removed ("can't" -> "cant"), spacing collapsed."""
+    """Lower case, straight apostrophes removed ("can't" -> "cant"), common misspellings of the
+    words risk is said with corrected, spacing collapsed."""
     text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
     text = re.sub(r"(?<=\w)'(?=\w)", "", text)
     text = re.sub(r"\bi'?m\b", "im", text)
-    text = re.sub(r"(.)\1{2,}", r"\1\1", text)  # "sooooo" -> "soo"
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "sooooo" -> "soo" (not "999" -> "99")
+    text = _WORDS.sub(lambda m: _TYPOS.get(m.group(), m.group()), text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -261,14 +352,21 @@ def assess(
     *,
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
     similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
+    crisis_probability: float | None = None,
+    probability_threshold: float = 0.5,
 ) -> SafetyResult:
-    """Decide whether a message may come from someone at risk now; see the module docstring."""
+    """Decide whether a message may come from someone at risk now; see the module docstring.
+
+    `crisis_probability` is the learned signal (service/crisis_model.py), when there is one: at
+    `probability_threshold` or above it flags a crisis, unless the message asks about someone
+    else's situation and nothing in it is happening now.
+    """
     norm = normalise(text)
     asking_about = bool(_ABOUT.search(norm))
     matched = [p.pattern for p in _FIRST_PERSON if p.search(norm)]
     reasons: list[str] = []
     # First-person risk counts even from a facilitator, unless it is someone else's words.
-    if matched and not _REPORTED.search(norm):
+    if matched and not _REPORTED.search(_NOT_REPORTED.sub("", norm)):
         reasons.append("pattern")
     if any(p.search(norm) for p in _DANGER):
         reasons.append("danger")
@@ -278,17 +376,42 @@ def assess(
     topics = tuple(name for name, pattern in _RISK_TOPICS.items() if pattern.search(norm))
     if reasons:
         return SafetyResult(True, CRISIS_MESSAGE, resources, tuple(reasons), topics)
-    if not _HYPOTHETICAL_OR_PAST.search(norm) and (
-        _EMERGENCY_NOW.search(norm)
-        or (topics and _HAPPENING_NOW.search(_WHAT_NOW.sub("", norm)))  # "what now?": idiom
-    ):
+    if _someone_else_in_danger_now(norm, topics):
         return SafetyResult(True, SOMEONE_ELSE_MESSAGE, resources, ("someone else now",), topics)
+    learned = crisis_probability is not None and crisis_probability >= probability_threshold
+    if learned and (not asking_about or _happening_now(norm)):
+        return SafetyResult(True, CRISIS_MESSAGE, resources, ("learned",), topics)
     near = exemplar_similarity is not None and (
         exemplar_similarity >= similarity_threshold * TOPIC_SIMILARITY_SHARE
     )
     if matched or topics or near or _TOPIC.search(norm):
         return SafetyResult(False, SIGNPOST_MESSAGE, resources, ("topic",), topics)
     return SafetyResult(False)
+
+
+def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...]) -> bool:
+    """An emergency the writer describes (see _EMERGENCY and the notes above it)."""
+    if _HYPOTHETICAL_CASE.search(norm):
+        return False
+    if _EMERGENCY_NOW.search(norm):
+        return True
+    risk = bool(
+        topics
+        or _FAREWELL_MESSAGE.search(norm)
+        or _AT_DANGEROUS_PLACE.search(norm)
+        or (_DOING_IT.search(norm) and _TOPIC.search(norm))
+    )
+    if not risk:
+        return False
+    if _CANT_BE_REACHED.search(norm):
+        return True
+    return _happening_now(norm)
+
+
+def _happening_now(norm: str) -> bool:
+    """Something described as happening now ("what now?" is an idiom), not in the past."""
+    now = _HAPPENING_NOW.search(_WHAT_NOW.sub("", norm))
+    return bool(now) and not _IN_THE_PAST.search(norm) and not _HYPOTHETICAL_CASE.search(norm)
 
 
 def search_text(question: str, result: SafetyResult) -> str:
