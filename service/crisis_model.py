@@ -5,8 +5,8 @@ held-out set written independently of them (tests/data/safety_test.jsonl); the m
 say it ("gave my dog to my sister, won't need her where I'm going") outrun any list. A linear
 model over the sentence embedding, trained on labelled messages, generalises much better, and
 costs nothing at run time: the question's vector is computed for retrieval anyway, so the signal
-is one dot product (plus one encode per extra sentence of a multi-sentence message, because a
-disclosure inside a long practical question is diluted in the whole message's vector).
+is one dot product (plus one batch encode of the sentences of a message of 25 words or more,
+because a disclosure inside a long practical question is diluted in the whole message's vector).
 
 The weights are data (service/crisis_model.json), made by `python -m service.crisis_model train`
 from the labelled sets in tests/data (scikit-learn, deterministic) and tied to the embedding
@@ -34,6 +34,7 @@ TRAIN_C = 16.0  # inverse regularisation: the best held-out recall with no false
 THRESHOLD = 0.5  # probability for the whole message
 PART_THRESHOLD = 0.85  # stricter for one sentence of several: short parts are noisier
 MIN_PART_WORDS = 5  # "is that ok?" on its own reads as anything
+MIN_SPLIT_WORDS = 25  # shorter messages: the whole vector already carries each sentence
 # sentence boundaries, and the joins where a practical question turns into something else
 _PARTS = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|,\s+(?:also|and also|anyway|but)\s+")
 
@@ -53,10 +54,10 @@ class CrisisModel:
         return 1.0 / (1.0 + np.exp(-logits))
 
     def probability(self, text: str, vector: np.ndarray, encode: Encode) -> float:
-        """The message's crisis probability: the whole message's, or `threshold` when one of
-        its sentences alone reaches `part_threshold` (see _PARTS)."""
+        """The message's crisis probability: the whole message's, or `threshold` when, in a
+        message of MIN_SPLIT_WORDS or more, one sentence alone reaches `part_threshold`."""
         whole = float(self.probabilities(vector[None, :])[0])
-        if whole >= self.threshold:
+        if whole >= self.threshold or len(text.split()) < MIN_SPLIT_WORDS:
             return whole
         parts = [
             p for p in _PARTS.split(text) if len(p.split()) >= MIN_PART_WORDS and p.strip() != text

@@ -31,7 +31,10 @@ def test_the_weights_file_round_trips(tmp_path):
 
 
 def test_a_long_sentence_inside_a_longer_message_can_flag_it_alone():
-    text = "Quick one about the hall booking form. Also i have been saving my tablets for weeks."
+    text = (
+        "Quick one about the hall booking form for our Tuesday group, which the church wants "
+        "back by Friday. Also i have been saving my tablets for weeks."
+    )
     calls = []
 
     def encode(parts):
@@ -40,13 +43,16 @@ def test_a_long_sentence_inside_a_longer_message_can_flag_it_alone():
 
     # the whole message's vector is not a crisis; its second sentence is
     assert MODEL.probability(text, unit(1), encode) == MODEL.threshold
-    assert calls == [
-        ["Quick one about the hall booking form.", "Also i have been saving my tablets for weeks."]
-    ]
+    assert len(calls) == 1 and calls[0][1] == "Also i have been saving my tablets for weeks."
+    # a short message is judged whole: its vector already carries each of its sentences
+    calls.clear()
+    assert MODEL.probability("Hall form? Also saving my tablets.", unit(1), encode) < 0.01
+    assert calls == []
     # short fragments ("is that ok?") are not judged on their own
     calls.clear()
-    assert MODEL.probability("How does it go? Is that ok?", unit(1), encode) < 0.01
-    assert calls == []
+    long_question = "Is the hall free on Tuesday evenings for our group " * 3 + "? Is that ok?"
+    assert MODEL.probability(long_question, unit(1), encode) < 0.01
+    assert len(calls) == 1 and "Is that ok?" not in calls[0]
 
 
 def test_a_whole_message_over_the_threshold_needs_no_sentences():
