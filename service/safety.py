@@ -289,10 +289,12 @@ _AT_DANGEROUS_PLACE = re.compile(_DANGER_PLACE)
 _HYPOTHETICAL_CASE = re.compile(_HYPOTHETICAL)
 _IN_THE_PAST = re.compile(_PAST)
 _DOING_IT = re.compile(_DO_IT)
-# "I haven't told anyone" is not someone else's words
+# "I haven't told anyone", "I've said my goodbyes" are not someone else's words
 _NOT_REPORTED = re.compile(
     r"\b(havent|hasnt|have\s+not|not|never|didnt|dont)\s+(told|said|mentioned|shared)\b"
     r"|\btold\s+(anyone|anybody|no\s*one|nobody)\b"
+    r"|\b(i|ive|i\s+have|id|i\s+had|ill|i\s+will|im|i\s+am)\s+(already\s+|just\s+)?"
+    r"(said|told|saying|telling|written|wrote|posted|shared)\b"
 )
 _WHAT_NOW = re.compile(r"\bwhat\s+(do\s+(i|we)\s+do\s+|should\s+(i|we)\s+do\s+|happens\s+)?now\b")
 _ABOUT = re.compile(_ASKING_ABOUT)

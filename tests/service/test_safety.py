@@ -188,3 +188,9 @@ def test_questions_about_someone_elses_risk_are_not_emergencies(message):
     result = assess(message)
     assert not result.crisis, message
     assert result.message != SOMEONE_ELSE_MESSAGE
+
+
+def test_the_writers_own_words_are_not_reported_speech():
+    assert assess("I've said my goodbyes to everyone, they think I'm moving away").crisis
+    assert assess("been self harming again every day and i havent told anyone").crisis
+    assert not assess('a member said "I want to kill myself" after the session, what now?').crisis
