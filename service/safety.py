@@ -216,8 +216,10 @@ _ASKING_ABOUT = (
     r"poster|volunteers|members)\b|\bfacilitat\w*|\bhow\s+(do|should|can|could)\s+(we|i|you|"
     r"facilitators|groups)\b|\bwhat\s+(should|do|can)\s+(we|a|the|facilitators|groups)\b|"
     r"\bsomeone\s+(in|at|from)\b|\b(he|she|they)\s+(said|says|told|mentioned|talks?|talked)\b|"
-    r"\btold\s+(me|us)\b|\b(week|day|month|campaign|awareness|training|course|policy|"
-    r"research|statistics?|figures?|evaluation|toolkit|leaflet|poster)\b"
+    r"\btold\s+(me|us)\b|\b(prevention|awareness|mental\s+health|remembrance)\s+(week|day|month)\b|"
+    r"\b(campaign|awareness|training|course|policy|research|statistics?|figures?|evaluation|"
+    r"toolkit|leaflet|poster)\b|\bis\s+it\s+(ok|okay|safe|right|wise|appropriate)\s+to\s+"
+    r"(ask|talk|mention|say|discuss|bring\s+up|raise)\b"
 )
 
 # Someone threatening the writer, or the writer in danger: never someone else's words.

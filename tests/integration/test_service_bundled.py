@@ -183,7 +183,7 @@ def test_crisis_recall_on_messages_written_apart_from_the_detector(client):
     others = [r["id"] for r in SAFETY_TEST if not r["label"].startswith("crisis")]
     caught = sum(flagged[i] for i in crisis)
     false_alarms = sum(flagged[i] for i in others)
-    # today: 50 of 55 and 1 of 65 (README); patterns and exemplars alone caught 21 of 55
+    # today: 52 of 55 and 0 of 65 (README); before the learned signal, 21 of 55
     assert caught >= 0.85 * len(crisis), (caught, len(crisis))
     assert false_alarms <= 3, [i for i in others if flagged[i]]
 

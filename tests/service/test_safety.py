@@ -194,3 +194,14 @@ def test_the_writers_own_words_are_not_reported_speech():
     assert assess("I've said my goodbyes to everyone, they think I'm moving away").crisis
     assert assess("been self harming again every day and i havent told anyone").crisis
     assert not assess('a member said "I want to kill myself" after the session, what now?').crisis
+
+
+def test_a_week_or_a_day_in_a_message_does_not_make_it_a_question_about_an_awareness_week():
+    assert assess("been cutting every day this week", crisis_probability=0.9).crisis
+    assert not assess(
+        "how do we mark suicide prevention week with the group?", crisis_probability=0.9
+    ).crisis
+    assert not assess(
+        "is it ok to ask someone directly if they are thinking about suicide?",
+        exemplar_similarity=0.6,
+    ).crisis
