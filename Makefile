@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 INDEX_DIR ?= $(or $(TOOLKIT_INDEX_DIR),instance/index)
 DOCS_DIR ?= $(or $(TOOLKIT_DOCS_DIR),docs_src)
 
-.PHONY: setup index run test test-fast lint format bench-build bench-encoder bench-serve docs clean
+.PHONY: setup index run test test-fast lint format bench-build bench-encoder bench-serve docs crisis-model clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -52,6 +52,10 @@ bench-serve: $(STAMP)  ## service latency, HTTP load under gunicorn, start-up an
 
 bench-encoder: $(STAMP)  ## torch vs ONNX encoder: latency, throughput, memory, agreement
 	$(PY) bench/encoder.py
+
+crisis-model: $(STAMP)  ## retrain the learned crisis signal, then its held-out figures
+	$(PY) -m service.crisis_model train
+	$(PY) -m service.crisis_model check
 
 docs: $(STAMP)  ## re-render the sample-edition PDFs from docs_src/source
 	$(PY) docs_src/render.py
