@@ -196,5 +196,5 @@ def test_the_shipped_crisis_model_is_the_one_its_training_data_makes(real_embedd
     retrained = crisis_model.train(real_embedder.encode, real_embedder.fingerprint)
     # stale weights (training data changed, not retrained) fail here: run
     # `python -m service.crisis_model train`
-    assert np.allclose(retrained.weights, shipped.weights, atol=1e-3)
-    assert abs(retrained.bias - shipped.bias) < 1e-3
+    assert np.allclose(retrained.weights, shipped.weights, atol=5e-3)  # |w| up to 3.6
+    assert abs(retrained.bias - shipped.bias) < 5e-3
