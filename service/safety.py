@@ -1,12 +1,15 @@
 """Crisis detection and signposting (pure: no Flask, no model).
 
 Someone who may be at risk now must get UK crisis signposting first, whatever they typed:
-direct or indirect wording, typos, no punctuation. Two signals are combined:
+direct or indirect wording, typos, no punctuation. Three signals are combined:
 
 - patterns for first-person risk (suicidal thoughts, self-harm, an overdose, being in danger,
   danger to someone else), written over a normalised text that tolerates common typos;
 - the similarity of the message to exemplar crisis messages (`EXEMPLARS`), computed by the
-  caller with the same embedder as retrieval, which catches wording no pattern foresaw.
+  caller with the same embedder as retrieval, which catches wording no pattern foresaw;
+- a learned crisis probability (service/crisis_model.py), also computed by the caller, which
+  generalises furthest: on messages written apart from all of this, patterns and exemplars
+  alone found 21 of 55 crises, all three 52.
 
 Questions *about* these topics ("how should our group mark suicide prevention week?", "what do
 we do if a member talks about self-harm?") are not crises: they get an answer from the documents,
