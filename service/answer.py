@@ -153,3 +153,13 @@ def compose(
     ]
     text = " ".join(f"{q.sentence} [{q.n}]" for q in quotes)
     return Answer(text, True, cited, quotes)
+
+
+def preceded_by(message: str, answer: Answer) -> Answer:
+    """`message` first, then the answer's quotes if there are any (with their citations).
+
+    For someone else in danger now: the call-999 message, then what the documents say to do.
+    """
+    if not answer.answered:
+        return Answer(message, False, [])
+    return Answer(f"{message}\n\n{answer.text}", True, answer.citations, answer.quotes)

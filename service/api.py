@@ -87,11 +87,13 @@ def ask(body: dict):
         similarity_threshold=config["CRISIS_SIMILARITY"],
         crisis_probability=_engine().crisis_probability(question),
     )
-    if check.crisis:
-        result = composer.Answer(check.message or "", False, [])
+    if check.crisis and not check.someone_else:
+        result = composer.Answer(check.message or "", False, [])  # no passages: help first
     else:
         hits = index.search(safety.search_text(question, check), k=body["k"])
         result = composer.compose(hits, threshold=config["ANSWER_THRESHOLD"])
+        if check.crisis:  # someone else in danger now: call 999 first, then the guidance
+            result = composer.preceded_by(check.message or "", result)
     query_id = uuid.uuid4().hex
     _log_query(query_id, question, result, check.crisis, time.perf_counter() - started)
     return {

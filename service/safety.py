@@ -314,6 +314,11 @@ class SafetyResult:
     reasons: tuple[str, ...] = field(default=(), compare=False)
     topics: tuple[str, ...] = field(default=(), compare=False)  # keys of RISK_TOPICS
 
+    @property
+    def someone_else(self) -> bool:
+        """A crisis of someone the writer describes, not the writer's own."""
+        return self.crisis and "someone else now" in self.reasons
+
     def to_dict(self) -> dict:
         return {
             "crisis": self.crisis,

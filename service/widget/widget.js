@@ -377,6 +377,12 @@
     art.classList.toggle("tk-bot-crisis", !!safety.crisis);
     if (safety.crisis) {
       art.append(crisisBox(safety, r.answer, id));
+      // someone else in danger now: after the crisis box, what the documents say to do
+      if (cites.length && r.answered) {
+        const rest = String(r.answer || "").replace(String(safety.message || ""), "").trim();
+        art.append(answerText(rest, cites, id));
+        art.append(sourceList(cites, id, cited(rest, cites)));
+      }
       return art;
     }
     const text = String(r.answer || "");

@@ -94,6 +94,14 @@ def guide() -> pdfs.Spec:
                 ],
                 "Choosing a venue",
             ),
+            pdfs.Page(
+                [
+                    "If a member tells you they are thinking about suicide, stay calm and listen.",
+                    "Ask them directly whether they are thinking about ending their life.",
+                    "Do not leave someone alone if they are in immediate danger; call 999.",
+                ],
+                "When someone is thinking about suicide",
+            ),
         ],
     )
 

@@ -189,6 +189,20 @@ def test_crisis_signposting_comes_first_with_phone_and_text_links(tab, servers):
     expect(page.locator("[aria-live=assertive]")).to_contain_text("Samaritans")
 
 
+def test_someone_else_in_danger_now_gets_the_999_box_first_then_the_guidance(tab, servers):
+    page, api = tab.page, servers["api"].url
+    page.goto(api + "/")
+    answer = ask(page, "a member tells me she is thinking about suicide and will do it tonight")
+    assert answer.evaluate("a => a.firstElementChild.className") == "tk-crisis"
+    crisis = answer.locator(".tk-crisis")
+    assert "call 999" in crisis.inner_text()
+    text = answer.locator(".tk-answer").inner_text()
+    assert "stay calm and listen" in text and "call 999 or take them" not in text
+    link = answer.locator(".tk-source a.tk-source-link").first
+    assert link.get_attribute("href") == f"{api}/documents/guide.pdf#page=6"
+    assert tab.errors == []
+
+
 def test_a_question_about_a_risk_topic_gets_signposting_after_the_answer(tab, servers):
     page = tab.page
     page.goto(servers["api"].url + "/")

@@ -143,3 +143,15 @@ def test_a_table_with_nothing_to_quote_lets_the_next_passage_answer():
     # ... but a passage far below the threshold does not
     weak = [hit(1, 0.6, table, [0.6]), hit(2, 0.3, prose, [0.55], page=13)]
     assert not compose(weak, threshold=0.5).answered
+
+
+def test_a_message_can_precede_the_quotes():
+    from service.answer import preceded_by
+
+    answered = compose([hit(1, 0.7, SILENCE, SILENCE_SCORES)], threshold=0.4)
+    both = preceded_by("Call 999 now.", answered)
+    assert both.text.startswith("Call 999 now.\n\n") and both.text.endswith(answered.text)
+    assert both.answered and both.citations == answered.citations
+    declined = compose([hit(1, 0.2, SILENCE, SILENCE_SCORES)], threshold=0.4)
+    alone = preceded_by("Call 999 now.", declined)
+    assert (alone.text, alone.answered, alone.citations) == ("Call 999 now.", False, [])

@@ -72,6 +72,16 @@ def test_ask_in_crisis_gets_signposting_first_and_no_passages(client):
     assert all(set(res) == {"name", "contact", "url"} for res in body["safety"]["resources"])
 
 
+def test_someone_else_in_danger_now_gets_the_999_message_first(client):
+    body = client.post(
+        "/api/v1/ask", json={"question": "my friend has just collapsed after taking pills"}
+    ).get_json()
+    assert body["safety"]["crisis"] is True
+    assert body["answer"].startswith(body["safety"]["message"]) and "999" in body["answer"]
+    # the documents here say nothing about it: the message alone, no passages
+    assert body["answered"] is False and body["citations"] == []
+
+
 def test_a_facilitator_asking_about_risk_gets_guidance_and_signposting(client):
     r = client.post(
         "/api/v1/ask",
