@@ -166,7 +166,7 @@ _FIRST_PERSON_RISK = [
 _RISK_TOPIC = (
     r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
     r"(going\s+to|gonna|will|threaten\w*\s+to|wants?\s+to|tried\s+to)\s+kill|crisis|crises|at\s+risk|risk\s+to\s+life|"
-    r"sectioned|sectioning|mental\s+health\s+act|mental\s+health\s+first\s+aid|first\s+aid|asist|safetalk|"
+    r"sectioned|sectioning|mental\s+health\s+act|first\s+aid|asist|safetalk|"
     r"cutting(?!\s+(costs?|back|down|short|corners|out|it|the|our|a|in|off|up|edge|loose|hair|cake))|"
     r"hurt(ing)?\s+(them|him|her)sel(f|ves)|harm(ing)?\s+(them|him|her)sel(f|ves)|helplines?|"
     r"samaritans|shout|999|111|a&e|emergency|safeguarding|danger|abus\w*|violen\w*|"
