@@ -39,6 +39,9 @@ MIN_SPLIT_WORDS = 25  # shorter messages: the whole vector already carries each 
 _PARTS = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|,\s+(?:also|and also|anyway|but)\s+")
 
 Encode = Callable[[list[str]], np.ndarray]
+# what training reads, in tests/data (never safety_test.jsonl, the held-out set)
+SAFETY_TRAINING = "safety_dev.jsonl"
+QA_TRAINING = ("qa.jsonl", "qa_heldout.jsonl", "qa_external.jsonl")
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,10 @@ def training_set(data: Path = DATA) -> tuple[list[str], list[bool]]:
 
     texts: list[str] = []
     labels: list[bool] = []
-    for row in _jsonl(data / "safety_dev.jsonl"):
+    for row in _jsonl(data / SAFETY_TRAINING):
         texts.append(row["message"])
         labels.append(row["label"].startswith("crisis"))
-    for name in ("qa.jsonl", "qa_heldout.jsonl", "qa_external.jsonl"):
+    for name in QA_TRAINING:
         for row in _jsonl(data / name):
             texts.append(row["question"])
             labels.append(row["kind"] == "crisis")
@@ -144,22 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="embedding model (default: $TOOLKIT_MODEL)")
     args = parser.parse_args(argv)
     embedder = load_embedder(args.model)
-
-    def encode(texts: list[str]) -> np.ndarray:
-        return embedder.encode(texts)
+    encode = embedder.encode
 
     if args.command == "train":
         model = train(encode, embedder.fingerprint)
-        save(
-            model,
-            trained_on=[
-                "safety_dev.jsonl",
-                "qa.jsonl",
-                "qa_heldout.jsonl",
-                "qa_external.jsonl",
-                "safety.EXEMPLARS",
-            ],
-        )
+        save(model, trained_on=[SAFETY_TRAINING, *QA_TRAINING, "safety.EXEMPLARS"])
         print(f"wrote {MODEL_PATH} for model {embedder.name} ({embedder.fingerprint})")
         return 0
     model = load()
