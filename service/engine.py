@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import subprocess
@@ -87,7 +88,6 @@ class Engine:
         self._lock = threading.RLock()
         self._exemplars: np.ndarray | None = None
         self.crisis_model_path = crisis_model_path
-        self._crisis_model: crisis_model.CrisisModel | bool | None = False  # False: not loaded
 
     @property
     def embedder(self) -> Embedder:
@@ -176,24 +176,23 @@ class Engine:
         query = self.index().query_vector(text)  # cached: the search reuses it
         return float(np.max(exemplars @ query))
 
+    @functools.cached_property
     def crisis_classifier(self) -> crisis_model.CrisisModel | None:
         """The learned crisis signal for this embedding model, or None (then it is off)."""
-        if self._crisis_model is False:
-            found = crisis_model.load(self.crisis_model_path) if self.crisis_model_path else None
-            if found is not None and found.fingerprint != self.embedder.fingerprint:
-                log.info(
-                    "crisis model %s is for embedding model %s, not %s: learned signal off",
-                    self.crisis_model_path,
-                    found.fingerprint,
-                    self.embedder.fingerprint,
-                )
-                found = None
-            self._crisis_model = found
-        return self._crisis_model or None
+        found = crisis_model.load(self.crisis_model_path) if self.crisis_model_path else None
+        if found is not None and found.fingerprint != self.embedder.fingerprint:
+            log.info(
+                "crisis model %s is for embedding model %s, not %s: learned signal off",
+                self.crisis_model_path,
+                found.fingerprint,
+                self.embedder.fingerprint,
+            )
+            return None
+        return found
 
     def crisis_probability(self, text: str) -> float | None:
         """The learned crisis probability of `text` (service.crisis_model), None when off."""
-        model = self.crisis_classifier()
+        model = self.crisis_classifier
         if model is None:
             return None
         vector = self.index().query_vector(text)  # cached: the search reuses it
@@ -219,5 +218,5 @@ class Engine:
         gunicorn master before the fork (preload) or in each worker."""
         self.index().search("warm up", k=1)
         self.exemplars()
-        self.crisis_classifier()
+        _ = self.crisis_classifier  # loaded before the fork, shared by the workers
         release_free_memory()

@@ -80,5 +80,5 @@ def test_the_learned_signal_does_not_override_a_question_about_someone_else():
 def test_the_signal_is_off_for_another_embedding_model(client):
     engine = client.application.extensions["toolkit"]
     assert engine.crisis_model_path == crisis_model.MODEL_PATH  # shipped by default
-    assert engine.crisis_classifier() is None  # trained for all-MiniLM-L6-v2, not "hash"
+    assert engine.crisis_classifier is None  # trained for all-MiniLM-L6-v2, not "hash"
     assert engine.crisis_probability("I want to end it all") is None
