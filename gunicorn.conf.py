@@ -44,18 +44,19 @@ loglevel = "info"
 ENCODER_THREADS = 1
 
 
-def _engine(app):
-    return app.extensions["toolkit"]
+def _assistant(app):
+    """The app's assistant: its warm_up loads the model, the crisis signals and the index."""
+    return app.extensions["toolkit_assistant"]
 
 
 def when_ready(server):
     """In the master, before the first fork: load the model and the index, warm up."""
-    from service.engine import release_free_memory
+    from service.process import release_free_memory
 
-    engine = _engine(server.app.wsgi())
-    engine.set_threads(ENCODER_THREADS)
+    assistant = _assistant(server.app.wsgi())
+    assistant.engine.set_threads(ENCODER_THREADS)
     try:
-        engine.warm_up()
+        assistant.warm_up()
     except Exception as exc:  # no index yet: /api/v1/health answers 503 until one is built
         server.log.warning("starting without an index: %s", exc)
     # what the master made is never freed: keep the collector off those pages in the workers
@@ -66,9 +67,9 @@ def when_ready(server):
 
 def post_worker_init(worker):
     """In each worker: one thread for the encoder, FAISS and BLAS (no-op if already so)."""
-    engine = _engine(worker.wsgi)
-    engine.set_threads(ENCODER_THREADS)
+    assistant = _assistant(worker.wsgi)
+    assistant.engine.set_threads(ENCODER_THREADS)
     try:
-        engine.warm_up()  # loaded in the master already: only checks the index is current
+        assistant.warm_up()  # loaded in the master already: only checks the index is current
     except Exception as exc:
         logging.getLogger("gunicorn.error").warning("worker started without an index: %s", exc)

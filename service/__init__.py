@@ -1,29 +1,58 @@
 """The Flask app: `create_app(config=None)` builds it; `wsgi.py` is the only module that calls it
 at import time. Configuration: defaults below, then TOOLKIT_* environment variables, then the
-`config` mapping (tests)."""
+`config` mapping (tests). This is the one place that reads the environment: everything below
+it takes parameters.
+
+Paths that are not set are inside the instance folder (`instance/` beside the `service`
+package in a checkout, whatever the working directory; `TOOLKIT_INSTANCE_PATH` moves it).
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from apiflask import APIFlask
 
-from . import access, api, apidocs, cli, crisis_model, documents, errors, headers, storage, web
+from index import Embedder, load_embedder
+
+from . import (
+    access,
+    api,
+    apidocs,
+    cli,
+    crisis_model,
+    documents,
+    errors,
+    headers,
+    query_log,
+    storage,
+    web,
+)
+from .assistant import Assistant
+from .crisis import CrisisCheck
 from .engine import Engine
+from .process import limit_blas_threads
 from .safety import DEFAULT_RESOURCES, DEFAULT_SIMILARITY_THRESHOLD, Resource
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULTS = {
-    "INDEX_DIR": "instance/index",
-    "DOCS_DIR": "docs_src",
+    "INDEX_DIR": None,  # the instance folder's index/
+    "DOCS_DIR": str(PROJECT_ROOT / "docs_src"),
     "MODEL": None,  # index.load_embedder's default: all-MiniLM-L6-v2
+    "ENCODER": None,  # onnx (default), int8 or torch
+    "ENCODER_THREADS": None,  # intra-op threads of the encoder; None: one per core
+    "MODEL_CACHE": None,  # exported ONNX models: the instance folder's models/
+    "EMBEDDER": None,  # an Embedder object instead of MODEL (tests, embedding programs)
     "DATABASE": None,  # sqlite file in the instance folder
     "CORS_ORIGINS": "",
     "PUBLIC_URL": None,  # e.g. https://toolkit.example.org when behind a proxy
-    # best-hit score below which the service declines; calibrated on tests/data/qa.jsonl:
-    # answers 97.3% of answerable questions, declines 93.3% of unanswerable ones
+    # best-hit score below which the service declines (calibrated: see the README)
     "ANSWER_THRESHOLD": 0.374,
     "CRISIS_SIMILARITY": DEFAULT_SIMILARITY_THRESHOLD,
     "CRISIS_MODEL": str(crisis_model.MODEL_PATH),  # learned crisis signal; "" turns it off
@@ -61,6 +90,28 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _model_loader(config: dict) -> Callable[[int | None], Embedder]:
+    """threads -> the configured embedder (what the Engine loads on first use)."""
+    given: Embedder | None = config["EMBEDDER"]
+    cache = config["MODEL_CACHE"]
+    encoder = config["ENCODER"]
+
+    def load(threads: int | None) -> Embedder:
+        if given is not None:
+            return given
+        limit_blas_threads(1)  # a process that serves: see service.process
+        extra = {"encoder": encoder} if encoder else {}  # TEMP until load_embedder takes it
+        return load_embedder(config["MODEL"], threads=threads, cache=cache, export=False, **extra)
+
+    return load
+
+
+def _instance_path(config: dict | None) -> str | None:
+    """TOOLKIT_INSTANCE_PATH or the mapping's INSTANCE_PATH; None: Flask's default."""
+    value = (config or {}).get("INSTANCE_PATH") or os.environ.get("TOOLKIT_INSTANCE_PATH")
+    return str(Path(value).absolute()) if value else None
+
+
 def create_app(config: dict | None = None) -> APIFlask:
     app = APIFlask(
         __name__,
@@ -68,29 +119,47 @@ def create_app(config: dict | None = None) -> APIFlask:
         version="1.0.0",
         spec_path="/api/v1/openapi.json",
         docs_path="/api/v1/docs",
-        instance_path=str(Path("instance").absolute()),
+        instance_path=_instance_path(config),
     )
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("TOOLKIT")
     if config:
         app.config.from_mapping(config)
+    instance = Path(app.instance_path)
+    app.config["INDEX_DIR"] = str(app.config["INDEX_DIR"] or instance / "index")
+    app.config["MODEL_CACHE"] = str(app.config["MODEL_CACHE"] or instance / "models")
     app.config["CRISIS_RESOURCES"] = _resources(app.config["CRISIS_RESOURCES"])
     app.config["ANSWER_THRESHOLD"] = float(app.config["ANSWER_THRESHOLD"])
     app.config["CRISIS_SIMILARITY"] = float(app.config["CRISIS_SIMILARITY"])
+    threads = app.config["ENCODER_THREADS"]
     app.json.sort_keys = False
     logging.getLogger("service").setLevel(logging.INFO)
 
-    app.extensions["toolkit"] = Engine(
+    engine = Engine(
         Path(app.config["INDEX_DIR"]),
-        app.config["MODEL"],
+        _model_loader(app.config),
         reload_interval=float(app.config["RELOAD_INTERVAL"]),
-        crisis_model_path=Path(app.config["CRISIS_MODEL"]) if app.config["CRISIS_MODEL"] else None,
+        threads=int(threads) if threads else None,
     )
+    crisis = CrisisCheck(
+        lambda: engine.embedder,
+        resources=app.config["CRISIS_RESOURCES"],
+        similarity_threshold=app.config["CRISIS_SIMILARITY"],
+        model_path=Path(app.config["CRISIS_MODEL"]) if app.config["CRISIS_MODEL"] else None,
+    )
+    app.extensions["toolkit"] = engine
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        app.config["SECRET_KEY"] = _instance_secret(instance)
     errors.init_app(app)
     headers.init_app(app)
-    storage.init_app(app)
+    api.init_crisis_first(app)  # before the key lookup and the rate limiter
+    store = storage.init_app(app)
+    app.extensions["toolkit_assistant"] = Assistant(
+        engine,
+        crisis,
+        answer_threshold=app.config["ANSWER_THRESHOLD"],
+        query_log=functools.partial(query_log.record, store),
+    )
     access.init_app(app, api.bp)
     api.init_app(app)
     documents.init_app(app)

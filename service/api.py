@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
+from collections.abc import Sequence
 
 from apiflask import APIBlueprint, abort
 from flask import Flask, current_app, g, request
 
 from index import Hit, Index, citation
 
-from . import answer as composer
-from . import safety
+from .answer import Quote
+from .assistant import Assistant, Reply, Turn
 from .documents import public_url
 from .engine import Engine
-from .privacy import redact
 from .schemas import (
     AskIn,
     AskOut,
@@ -23,6 +21,7 @@ from .schemas import (
     FeedbackIn,
     FeedbackOut,
     HealthOut,
+    ResourcesOut,
     SearchIn,
     SearchOut,
 )
@@ -31,6 +30,7 @@ from .storage import Storage
 log = logging.getLogger(__name__)
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 ERRORS = [400, 401, 413, 415, 422, 429, 503]
+MAX_CRISIS_CHARS = 4000  # a crisis message over the question limit is still read for the check
 
 
 def _engine() -> Engine:
@@ -56,7 +56,7 @@ def pdf_url(filename: str, page: int) -> str:
     return f"{public_url('documents.pdf', filename=filename)}#page={page}"
 
 
-def _citations(hits: list[Hit]) -> list[dict]:
+def _citations(hits: list[Hit], quotes: Sequence[Quote] = ()) -> list[dict]:
     return [
         citation(h, n, pdf_url(h.document.filename, h.chunk.page_start))
         for n, h in enumerate(hits, start=1)
@@ -72,58 +72,68 @@ def search(body: dict):
     return {"results": _citations(hits)}
 
 
+def _assistant() -> Assistant:
+    return current_app.extensions["toolkit_assistant"]
+
+
+def _partner_name() -> str | None:
+    partner = g.get("partner")
+    return partner.name if partner else None
+
+
+def _reply_body(reply: Reply) -> dict:
+    return {
+        "answer": reply.answer,
+        "answered": reply.answered,
+        "citations": _citations(reply.citations, reply.quotes),
+        "safety": reply.safety.to_dict(),
+        "query_id": reply.query_id,
+    }
+
+
 @bp.post("/ask")
 @bp.input(AskIn, arg_name="body")
 @bp.output(AskOut)
 @bp.doc(summary="A short answer quoted from the documents, with citations", responses=ERRORS)
 def ask(body: dict):
-    started = time.perf_counter()
-    question, config = body["question"], current_app.config
-    index = _index()
-    check = safety.assess(
-        question,
-        _engine().crisis_similarity(question),
-        resources=config["CRISIS_RESOURCES"],
-        similarity_threshold=config["CRISIS_SIMILARITY"],
-        crisis_probability=_engine().crisis_probability(question),
+    history = [Turn(t["role"], t["content"]) for t in body["history"]]
+    checked = g.pop("crisis_check", None)  # made by crisis_first for this very question
+    check = checked[1] if checked and checked[0] == body["question"] else None
+    reply = _assistant().ask(
+        body["question"], history, body["k"], partner=_partner_name(), check=check
     )
-    if check.crisis and not check.someone_else:
-        result = composer.Answer(check.message or "", False, [])  # no passages: help first
-    else:
-        hits = index.search(safety.search_text(question, check), k=body["k"])
-        result = composer.compose(hits, threshold=config["ANSWER_THRESHOLD"])
-        if check.crisis:  # someone else in danger now: call 999 first, then the guidance
-            result = composer.preceded_by(check.message or "", result)
-    query_id = uuid.uuid4().hex
-    _log_query(query_id, question, result, check.crisis, time.perf_counter() - started)
-    return {
-        "answer": result.text,
-        "answered": result.answered,
-        "citations": _citations(result.citations),
-        "safety": check.to_dict(),
-        "query_id": query_id,
-    }
+    return _reply_body(reply)
 
 
-def _log_query(
-    query_id: str, question: str, result: composer.Answer, crisis: bool, seconds: float
-) -> None:
-    """The privacy-respecting log: redacted question (none at all for a crisis), no address."""
-    top = result.citations[0] if result.citations else None
-    partner = g.get("partner")
+def crisis_first():
+    """Before the rate limiter, the key lookup and validation: a crisis message to /ask gets
+    its reply whatever else is failing (or limited)."""
+    if request.method != "POST" or request.endpoint != "api.ask":
+        return None
     try:
-        current_app.extensions["toolkit_storage"].log_query(
-            query_id=query_id,
-            question=None if crisis else redact(question)[:1200],
-            answered=result.answered,
-            crisis=crisis,
-            top_document=top.document.filename if top else None,
-            top_page=top.chunk.page_start if top else None,
-            latency_ms=round(seconds * 1000, 2),
-            partner=partner.name if partner else None,
-        )
-    except Exception:  # the answer matters more than its log line
-        log.exception("could not write the query log")
+        body = request.get_json(silent=True)
+    except Exception:  # e.g. a body over the size limit: the usual error follows
+        return None
+    question = body.get("question") if isinstance(body, dict) else None
+    if not isinstance(question, str) or not question.strip():
+        return None
+    question = question[:MAX_CRISIS_CHARS]
+    assistant = _assistant()
+    check = assistant.crisis.assess(question)
+    if not check.crisis:
+        g.crisis_check = (question, check)  # the view reuses it
+        return None
+    k = body.get("k")
+    k = k if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 50 else 5
+    reply = assistant.ask(question, (), k, check=check)
+    return AskOut().dump(_reply_body(reply))
+
+
+@bp.get("/resources")
+@bp.output(ResourcesOut)
+@bp.doc(summary="The crisis resources the service signposts (never rate limited)")
+def resources():
+    return {"resources": [r.to_dict() for r in current_app.config["CRISIS_RESOURCES"]]}
 
 
 @bp.get("/documents")
@@ -181,6 +191,12 @@ def _require_bodies(spec: dict) -> dict:
     return spec
 
 
+def init_crisis_first(app: Flask) -> None:
+    """Register the crisis check before every other request hook (call it first)."""
+    app.before_request(crisis_first)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.spec_processor(_require_bodies)
+    app.extensions["toolkit_limiter"].exempt(resources)

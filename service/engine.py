@@ -1,124 +1,111 @@
-"""The model and the index, loaded once per process and swapped when a new build lands.
+"""The model and the index, loaded once per process; the index swapped when a new build lands.
 
 Requests call `Engine.index()`; at most every `reload_interval` seconds it checks the index's
 manifest, and when a build has replaced it, loads the new index beside the old one and swaps
-the reference. A request in flight keeps the index it started with, so none fails in the swap.
-
-Threads: a query costs one encode (ONNX Runtime, `threads` intra-op threads) and a few small
-matrix-vector products in numpy. Those take a fraction of a millisecond on one thread, and a
-multi-threaded BLAS only adds threads that spin while they wait for work, fighting the encoder's
-threads and the other workers for the cores: with them, a new question's /search took 15.8 ms
-in process instead of 6.3 ms, and a gunicorn worker spent 22 ms of CPU per request instead of
-9.5 (bench/service_latency.py, bench/http_load.py). So the engine runs the BLAS libraries on one
-thread in the process that serves (`limit_blas_threads`).
+the reference. A request in flight keeps the index it started with, so none fails in the swap,
+and a new index that cannot be opened (corrupt, half written) is never swapped in.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import logging
 import os
-import subprocess
-import sys
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from index import Embedder, Index, IndexLibraryError, load_embedder, set_threads
-
-from . import crisis_model
-from .safety import EXEMPLARS
+from index import Embedder, Index, IndexLibraryError, IndexNotFoundError, set_threads
 
 log = logging.getLogger(__name__)
 
+QUERY_CACHE_SIZE = 1024
 
-_blas_limited = False
 
+class CachingEmbedder:
+    """An embedder that remembers the vectors of single texts (questions).
 
-def limit_blas_threads(threads: int = 1) -> None:
-    """Run the BLAS libraries loaded in this process (numpy's, faiss's) on `threads` threads.
-
-    Process-wide, and done once per process (threadpoolctl; without it BLAS keeps its default).
+    The crisis check and the search both embed the question; with one of these shared by both,
+    a question costs one encode. Batches (index builds) pass straight through.
     """
-    global _blas_limited
-    if _blas_limited:
-        return
-    _blas_limited = True
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # comes with sentence-transformers (scikit-learn)
-        log.warning("threadpoolctl is not installed: BLAS keeps its default thread count")
-        return
-    threadpool_limits(limits=max(1, threads), user_api="blas")
 
+    def __init__(self, inner: Embedder, size: int = QUERY_CACHE_SIZE) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.max_tokens = inner.max_tokens
+        self._size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
-def release_free_memory() -> None:
-    """Give the C heap's free pages back to the system (glibc), e.g. after loading a model."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(0)
+    @property
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint
+
+    @property
+    def encoder(self) -> dict | None:
+        """What computes the vectors (see index.embed.encoder_record)."""
+        return getattr(self.inner, "encoder", None)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def set_threads(self, threads: int) -> None:
+        setter = getattr(self.inner, "set_threads", None)
+        if setter is not None:
+            setter(threads)
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        texts = list(texts)
+        if len(texts) != 1:
+            return self.inner.encode(texts, batch_size=batch_size)
+        (text,) = texts
+        with self._lock:
+            vector = self._cache.get(text)
+            if vector is not None:
+                self._cache.move_to_end(text)
+                return vector[None, :]
+        vector = np.asarray(self.inner.encode([text])[0], dtype=np.float32)
+        vector.setflags(write=False)
+        with self._lock:
+            self._cache[text] = vector
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vector[None, :]
 
 
 class Engine:
+    """The embedder (loaded on first use by `load_model`) and the live index."""
+
     def __init__(
         self,
         index_dir: Path,
-        model: str | None,
+        load_model: Callable[[int | None], Embedder],
+        *,
         reload_interval: float = 2.0,
         threads: int | None = None,
-        crisis_model_path: Path | None = crisis_model.MODEL_PATH,
     ) -> None:
         self.index_dir = Path(index_dir)
-        self.model = model
+        self.load_model = load_model  # threads -> embedder; raises IndexLibraryError
         self.reload_interval = reload_interval
         self.threads = threads  # encoder intra-op threads; None: the encoder's default
-        self._embedder: Embedder | None = None
+        self._embedder: CachingEmbedder | None = None
         self._index: Index | None = None
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
         self._lock = threading.RLock()
-        self._exemplars: np.ndarray | None = None
-        self.crisis_model_path = crisis_model_path
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> CachingEmbedder:
+        """The model (loaded once; an IndexLibraryError says why it cannot be)."""
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    limit_blas_threads(1)
-                    self._embedder = self._load_embedder()
+                    self._embedder = CachingEmbedder(self.load_model(self.threads))
         return self._embedder
-
-    def _load_embedder(self) -> Embedder:
-        """The encoder, made with its thread count (no second session to build).
-
-        A missing ONNX export is made by a separate process, so that torch (which the export
-        needs) is never imported by the process that serves; if that fails, here as before.
-        """
-        try:
-            return load_embedder(self.model, threads=self.threads, export=False)
-        except RuntimeError as exc:
-            onnx = sys.modules.get("index.onnx_encoder")
-            if onnx is None or not isinstance(exc, onnx.ModelExportError):
-                raise
-            log.warning("%s: exporting it in a separate process", exc)
-            command = [sys.executable, "-m", "index.onnx_encoder", "export"]
-            if self.model:
-                command += ["--model", self.model]
-            try:
-                subprocess.run(command, check=True, timeout=900)
-            except (OSError, subprocess.SubprocessError):
-                log.exception("the export process failed: exporting in this process")
-        return load_embedder(self.model, threads=self.threads)
 
     def _manifest_stamp(self) -> tuple[int, int] | None:
         try:
@@ -132,7 +119,7 @@ class Engine:
         for _ in range(3):
             before = self._manifest_stamp()
             if before is None:
-                raise IndexLibraryError(
+                raise IndexNotFoundError(
                     f"no index at {self.index_dir}: build one with `python -m index build`"
                 )
             index = Index.open(self.index_dir, self.embedder)
@@ -159,44 +146,13 @@ class Engine:
                         if self._index is None:
                             raise
                         log.exception("new index could not be loaded; still serving the old one")
+                    except Exception as exc:  # numpy/faiss errors on a damaged file
+                        if self._index is None:
+                            raise IndexLibraryError(
+                                f"the index could not be opened: {exc}"
+                            ) from exc
+                        log.exception("new index could not be loaded; still serving the old one")
         return self._index
-
-    def exemplars(self) -> np.ndarray:
-        """The crisis exemplars' vectors (encoded once)."""
-        if self._exemplars is None:
-            vectors = self.embedder.encode(list(EXEMPLARS))
-            with self._lock:
-                if self._exemplars is None:
-                    self._exemplars = vectors
-        return self._exemplars
-
-    def crisis_similarity(self, text: str) -> float:
-        """Highest cosine similarity of `text` to the crisis exemplars (see service.safety)."""
-        exemplars = self.exemplars()
-        query = self.index().query_vector(text)  # cached: the search reuses it
-        return float(np.max(exemplars @ query))
-
-    @functools.cached_property
-    def crisis_classifier(self) -> crisis_model.CrisisModel | None:
-        """The learned crisis signal for this embedding model, or None (then it is off)."""
-        found = crisis_model.load(self.crisis_model_path) if self.crisis_model_path else None
-        if found is not None and found.fingerprint != self.embedder.fingerprint:
-            log.info(
-                "crisis model %s is for embedding model %s, not %s: learned signal off",
-                self.crisis_model_path,
-                found.fingerprint,
-                self.embedder.fingerprint,
-            )
-            return None
-        return found
-
-    def crisis_probability(self, text: str) -> float | None:
-        """The learned crisis probability of `text` (service.crisis_model), None when off."""
-        model = self.crisis_classifier
-        if model is None:
-            return None
-        vector = self.index().query_vector(text)  # cached: the search reuses it
-        return model.probability(text, vector, self.embedder.encode)
 
     def set_threads(self, threads: int) -> None:
         """Threads for the encoder and FAISS in this process (1 per gunicorn worker).
@@ -208,15 +164,9 @@ class Engine:
         set_threads(threads)
         changed, self.threads = threads != self.threads, threads
         if self._embedder is not None and changed:
-            setter = getattr(self._embedder, "set_threads", None)
-            if setter is not None:
-                setter(threads)
+            self._embedder.set_threads(threads)
 
     def warm_up(self) -> None:
-        """Load model and index, run one query, encode the crisis exemplars; then hand the
-        memory freed while loading back to the system. Call it once per process: in the
-        gunicorn master before the fork (preload) or in each worker."""
+        """Load model and index and run one query. Call it once per process: in the gunicorn
+        master before the fork (preload) or in each worker."""
         self.index().search("warm up", k=1)
-        self.exemplars()
-        _ = self.crisis_classifier  # loaded before the fork, shared by the workers
-        release_free_memory()

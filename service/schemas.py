@@ -54,9 +54,26 @@ class SearchIn(Schema):
     k = _k(5)
 
 
+MAX_HISTORY_ITEMS = 10
+
+
+class TurnIn(Schema):
+    role = String(required=True, validate=OneOf(["user", "assistant"]))
+    content = String(required=True, validate=Length(min=1, max=MAX_QUESTION_CHARS))
+
+
 class AskIn(Schema):
     question = _text("the question, as a group organiser would type it")
     k = _k(5)
+    history = List(
+        Nested(TurnIn),
+        load_default=list,
+        validate=Length(max=MAX_HISTORY_ITEMS),
+        metadata={
+            "description": "the conversation so far, oldest first (at most 10 messages of at "
+            "most 1000 characters): a follow-up is answered in its context; never logged"
+        },
+    )
 
 
 class FeedbackIn(Schema):
@@ -91,6 +108,10 @@ class ResourceOut(Schema):
     name = String()
     contact = String()
     url = String()
+
+
+class ResourcesOut(Schema):
+    resources = List(Nested(ResourceOut))
 
 
 class SafetyOut(Schema):

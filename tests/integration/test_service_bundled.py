@@ -27,9 +27,10 @@ def client(tmp_path_factory, real_embedder):
             "DOCS_DIR": str(ROOT / "docs_src"),
             "DATABASE": f"sqlite:///{out.parent / 'db.sqlite'}",
             "RATELIMIT_ENABLED": False,  # module-scoped: the autouse env fixture is not active
+            "EMBEDDER": real_embedder,  # share the session's loaded model
+            "INSTANCE_PATH": str(out.parent / "instance"),
         }
     )
-    app.extensions["toolkit"]._embedder = real_embedder  # share the session's loaded model
     return app.test_client()
 
 

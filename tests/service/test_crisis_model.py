@@ -78,7 +78,10 @@ def test_the_learned_signal_does_not_override_a_question_about_someone_else():
 
 
 def test_the_signal_is_off_for_another_embedding_model(client):
-    engine = client.application.extensions["toolkit"]
-    assert engine.crisis_model_path == crisis_model.MODEL_PATH  # shipped by default
-    assert engine.crisis_classifier is None  # trained for all-MiniLM-L6-v2, not "hash"
-    assert engine.crisis_probability("I want to end it all") is None
+    crisis = client.application.extensions["toolkit_assistant"].crisis
+    assert crisis.model_path == crisis_model.MODEL_PATH  # shipped by default
+    shipped = crisis_model.load(crisis.model_path)
+    assert shipped is not None, "the shipped weights load"
+    assert shipped.fingerprint != crisis._embedder().fingerprint
+    assert crisis.classifier is None  # trained for all-MiniLM-L6-v2, not "hash"
+    assert crisis.signals("I want to end it all")[1] is None

@@ -111,7 +111,7 @@ def test_unhandled_exceptions_are_500_without_details(app, client, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internal detail /etc/passwd")
 
-    monkeypatch.setattr(engine, "crisis_similarity", boom)
+    monkeypatch.setattr(engine, "index", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     r = client.post("/api/v1/ask", json={"question": "anything at all"})
     error = assert_error(r, 500)
