@@ -59,6 +59,17 @@ def authenticate() -> None:
     g.partner = partner
 
 
+# Never limited: the crisis resources (someone in crisis must always get them) and the
+# health check (a load balancer's probes).
+UNLIMITED_ENDPOINTS = frozenset({"api.resources", "api.health"})
+
+
+def _not_counted() -> bool:
+    """CORS preflights are not counted (a refused preflight would hide the 429 from the
+    widget), nor are the endpoints that must always answer."""
+    return request.method == "OPTIONS" or request.endpoint in UNLIMITED_ENDPOINTS
+
+
 def init_app(app: Flask, api: APIBlueprint) -> Limiter:
     """Authentication runs first (it decides the limit), then the limiter, on `api` routes."""
     app.config.setdefault(
@@ -67,10 +78,7 @@ def init_app(app: Flask, api: APIBlueprint) -> Limiter:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "toolkit")
     app.before_request(authenticate)
     limiter = Limiter(key_func=_client_key, headers_enabled=True)
-    # CORS preflights are not counted: a refused preflight would hide the 429 from the widget
-    limiter.limit(_limit, key_func=_client_key, exempt_when=lambda: request.method == "OPTIONS")(
-        api
-    )
+    limiter.limit(_limit, key_func=_client_key, exempt_when=_not_counted)(api)
     limiter.init_app(app)
     app.extensions["toolkit_limiter"] = limiter
     return limiter

@@ -26,6 +26,7 @@ from .schemas import (
     SearchOut,
 )
 from .storage import Storage
+from .viewer import citation_viewer_url
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
@@ -57,8 +58,13 @@ def pdf_url(filename: str, page: int) -> str:
 
 
 def _citations(hits: list[Hit], quotes: Sequence[Quote] = ()) -> list[dict]:
+    """Citations n = 1.. of `hits`; each viewer_url highlights the sentences quoted from it
+    (`quotes`), or its best sentence when it is not quoted."""
     return [
-        citation(h, n, pdf_url(h.document.filename, h.chunk.page_start))
+        {
+            **citation(h, n, pdf_url(h.document.filename, h.chunk.page_start)),
+            "viewer_url": citation_viewer_url(h, [q.sentence for q in quotes if q.n == n]),
+        }
         for n, h in enumerate(hits, start=1)
     ]
 
@@ -199,4 +205,3 @@ def init_crisis_first(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.spec_processor(_require_bodies)
-    app.extensions["toolkit_limiter"].exempt(resources)

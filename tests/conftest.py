@@ -70,3 +70,9 @@ def docs(tmp_path: Path) -> Path:
 def _no_rate_limits_by_default(monkeypatch):
     """Tests hammer the API from one address; the rate-limit tests turn limits back on."""
     monkeypatch.setenv("TOOLKIT_RATELIMIT_ENABLED", "false")
+
+
+@pytest.fixture(autouse=True)
+def _instance_outside_the_checkout(monkeypatch, tmp_path):
+    """Apps made by tests keep their instance folder (secret key, database) in tmp_path."""
+    monkeypatch.setenv("TOOLKIT_INSTANCE_PATH", str(tmp_path / "instance"))

@@ -18,18 +18,29 @@ def index_dir(docs: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(docs: Path, index_dir: Path, tmp_path: Path):
-    return create_app(
-        {
-            "TESTING": True,
-            "INDEX_DIR": str(index_dir),
-            "DOCS_DIR": str(docs),
-            "MODEL": "hash",
-            "DATABASE": f"sqlite:///{tmp_path / 'test.db'}",
-            "ANSWER_THRESHOLD": 0.2,
-            "RELOAD_INTERVAL": 0.0,
-        }
-    )
+def make_app(docs: Path, index_dir: Path, tmp_path: Path):
+    """make_app(**settings): an app over the small index, with `settings` on top."""
+
+    def make(**overrides: object):
+        return create_app(
+            {
+                "TESTING": True,
+                "INDEX_DIR": str(index_dir),
+                "DOCS_DIR": str(docs),
+                "MODEL": "hash",
+                "DATABASE": f"sqlite:///{tmp_path / 'test.db'}",
+                "ANSWER_THRESHOLD": 0.2,
+                "RELOAD_INTERVAL": 0.0,
+                **overrides,
+            }
+        )
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -7,22 +7,13 @@ import time
 from pathlib import Path
 
 from index import HashEmbedder, build
-from service import create_app
 from tests import pdfs
 
 
 def test_running_app_serves_a_rebuilt_index_without_failing_requests(
-    docs: Path, index_dir: Path, tmp_path: Path
+    make_app, docs: Path, index_dir: Path, tmp_path: Path
 ):
-    app = create_app(
-        {
-            "INDEX_DIR": str(index_dir),
-            "DOCS_DIR": str(docs),
-            "MODEL": "hash",
-            "RELOAD_INTERVAL": 0.1,
-            "DATABASE": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        }
-    )
+    app = make_app(RELOAD_INTERVAL=0.1)
     failures: list[str] = []
     served = {"n": 0}
     stop = threading.Event()
