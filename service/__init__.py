@@ -22,6 +22,7 @@ from index import Embedder, load_embedder
 
 from . import (
     access,
+    admin,
     api,
     apidocs,
     cli,
@@ -64,6 +65,10 @@ DEFAULTS = {
     "RATELIMIT_STORAGE": None,  # memory:// by default; redis://host:6379 shared by replicas
     "RETENTION_DAYS": 30,  # `flask --app wsgi purge` deletes logged questions older than this
     "SECRET_KEY": None,  # salts the hash that stands for a client in rate limits
+    "ADMIN_MAX_UPLOAD_MB": 50,  # largest PDF the admin console accepts
+    "ADMIN_SESSION_HOURS": 8,  # an admin sign-in lasts this long
+    "ADMIN_SIGNIN_ACCOUNT_LIMIT": 5,  # failed sign-ins per account in 15 minutes
+    "ADMIN_SIGNIN_CLIENT_LIMIT": 20,  # failed sign-ins per client in 15 minutes
 }
 
 
@@ -164,6 +169,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     api.init_app(app)
     documents.init_app(app)
     web.init_app(app)
+    admin.init_app(app)
     apidocs.init_app(app)
     cli.init_app(app)
     return app
