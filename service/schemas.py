@@ -98,6 +98,12 @@ class Citation(Schema):
     text = String()
     score = Float()
     url = String(metadata={"description": "opens the PDF at page_start"})
+    viewer_url = String(
+        metadata={
+            "description": "opens the service's own viewer at page_start with the quoted "
+            "sentences highlighted (works on phones; no third-party requests)"
+        }
+    )
 
 
 class SearchOut(Schema):

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_cors import CORS
 
+from . import viewer
 from .documents import public_url
 
 WIDGET_DIR = Path(__file__).parent / "widget"
@@ -73,6 +74,7 @@ def cors_origins(value: object) -> list[str]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    viewer.init_app(app)
     CORS(
         app,
         resources={r"/api/v1/.*": {"origins": cors_origins(app.config.get("CORS_ORIGINS"))}},

@@ -134,6 +134,30 @@ def index_dir(tmp_path_factory) -> tuple[Path, Path]:
     return docs, out
 
 
+@pytest.fixture
+def make_client(index_dir, tmp_path):
+    """A Flask test client of the app over the browser tests' index (no browser)."""
+    docs, index = index_dir
+
+    def make(**config):
+        app = create_app(
+            {
+                "TESTING": True,
+                "INDEX_DIR": str(index),
+                "DOCS_DIR": str(docs),
+                "MODEL": "hash",
+                "DATABASE": f"sqlite:///{tmp_path / 'web.db'}",
+                "RELOAD_INTERVAL": 0.0,
+                "SECRET_KEY": "web-tests",
+                "RATELIMIT_ENABLED": False,
+                **config,
+            }
+        )
+        return app.test_client()
+
+    return make
+
+
 @dataclass
 class Server:
     url: str  # the origin, http://127.0.0.1:PORT

@@ -4,32 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service import create_app
-
 PARTNER = "https://partner.example.org"
-
-
-@pytest.fixture
-def make_client(index_dir, tmp_path):
-    docs, index = index_dir
-
-    def make(**config):
-        app = create_app(
-            {
-                "TESTING": True,
-                "INDEX_DIR": str(index),
-                "DOCS_DIR": str(docs),
-                "MODEL": "hash",
-                "DATABASE": f"sqlite:///{tmp_path / 'web.db'}",
-                "RELOAD_INTERVAL": 0.0,
-                "SECRET_KEY": "web-tests",
-                "RATELIMIT_ENABLED": False,
-                **config,
-            }
-        )
-        return app.test_client()
-
-    return make
 
 
 def test_demo_page_embeds_the_widget_and_loads_nothing_from_elsewhere(make_client):
