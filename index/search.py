@@ -1,19 +1,28 @@
-"""Query -> ranked hits over an opened index: dense, BM25, their fusion, and a sentence rerank.
+"""Query -> ranked hits over an opened index: FAISS and BM25 candidates, fused and reranked.
 
-Modes (`Index.search(query, k, mode=...)`), each ranking every chunk:
+Candidates: FAISS finds the `candidates` chunks nearest the query vector (an exact flat
+inner-product index) and BM25 its `candidates` best keyword matches; every mode ranks the
+union of the two, never the whole index, so a search costs one FAISS search, one sparse BM25
+pass and arithmetic over a few hundred chunks whatever the corpus size.
+
+Modes (`Index.search(query, k, mode=...)`):
 
 - "dense": cosine of the query with the chunk vector.
-- "bm25": BM25 over accent- and case-folded words (chunks without any query word follow in
-  dense order).
+- "bm25": BM25 over accent- and case-folded words (candidates without any query word follow
+  in dense order).
 - "hybrid": cosine + 0.2 x BM25 / (the query's best BM25 score): a tuned weighting, which beat
   reciprocal rank fusion on both QA sets.
 - "rerank" (the default): the best 30 hybrid candidates re-scored with the passage's best
   sentence: hybrid + 0.5 x (highest cosine of the query with one of the chunk's sentences).
 
-Every mode costs one query embedding (cached per query text, LRU) and numpy arithmetic over the
-whole index, exact and fast at this size (thousands of chunks).
+Every mode costs one query embedding (cached per query text, LRU).
 
-What a Hit's numbers mean:
+Follow-ups: `history` (the conversation's earlier user messages, oldest first) puts a
+follow-up that refers back ("and for groups that meet by video?") in its context: the query
+vector is blended with the previous question's and BM25 gets its words too (index.followup
+decides when); a new full question is searched alone.
+
+What a Hit's numbers mean (for a follow-up searched in context: of the blended query):
 
 - `score` (for abstention; the API's Citation "score"): 0.5 x the cosine of the query with the
   chunk's best-matching sentence + 0.5 x the chunk's coverage of the query (the share of the
@@ -37,14 +46,17 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import followup
 from .chunk import Chunk
 from .embed import Embedder, encoder_record
 from .errors import ModelMismatchError
+from .followup import Context, FollowupParams
 from .store import StoredIndex, read_index
 
 log = logging.getLogger(__name__)
@@ -78,19 +90,17 @@ class Hit:
 
 @dataclass(frozen=True)
 class RankParams:
-    """Weights, tuned on tests/data/qa.jsonl and checked on tests/data/qa_external.jsonl.
-
-    MRR@10 bundled / external: dense 0.795 / 0.855; reciprocal rank fusion of dense and BM25
-    at best 0.859 / 0.910 (k=10, BM25 weighted 0.5), this weighting 0.876 / 0.925; RRF of
-    dense, BM25 and best-sentence rankings at best 0.896 / 0.934, this rerank 0.902 / 0.944.
-    Neighbouring weights (keyword 0.15-0.25, sentence 0.5-0.75) stay within 0.01. The score's
-    coverage weight: from 0.45 to 0.6 the bundled threshold declines the same share.
-    """
+    """Ranking weights, tuned on tests/data/qa.jsonl and checked on tests/data/qa_external.jsonl
+    (the README's retrieval section has the figures of each choice and its neighbours)."""
 
     keyword_weight: float = 0.2  # hybrid: cosine + keyword_weight * bm25 / max(bm25)
     sentence_weight: float = 0.5  # rerank: hybrid + sentence_weight * best sentence cosine
     rerank_depth: int = 30  # hybrid candidates the rerank re-scores
     coverage_weight: float = 0.5  # score: (1 - w) * best sentence cosine + w * coverage
+    # chunks taken from each retriever (FAISS nearest, BM25 best); the modes rank their union.
+    # Well above rerank_depth, so that the rerank sees the same 30 as ranking everything would.
+    candidates: int = 100
+    followup: FollowupParams = field(default_factory=FollowupParams)
 
 
 def citation(hit: Hit, n: int, url: str) -> dict:
@@ -152,12 +162,9 @@ class Index:
         self._by_id = {d.id: d for d in self.documents}
         text = json.dumps(stored.manifest, sort_keys=True).encode()
         self.version = hashlib.sha256(text).hexdigest()[:12]
-        self._matrix = np.ascontiguousarray(stored.matrix(), dtype=np.float32)
+        self._stored = stored
         self._sentences = stored.sentences
         self._keyword = stored.keyword
-        counts = np.diff(self._sentences.offsets)
-        self._has_sentences = counts > 0
-        self._sentence_starts = self._sentences.offsets[:-1][self._has_sentences]
         self._overlaps_next = self._overlaps(stored.chunks)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -203,33 +210,57 @@ class Index:
         with self._lock:
             self._cache.clear()
 
+    def in_context(self, query: str, history: Sequence[str] = ()) -> Context:
+        """What a query is searched as: alone, or blended with the question it follows up.
+
+        At most one earlier message is encoded (usually a cache hit: it was asked moments ago).
+        """
+        return followup.context(query, history, self.query_vector, self.params.followup)
+
     # -- scoring ---------------------------------------------------------------------------
 
-    def best_sentence(self, sentence_cosines: np.ndarray) -> np.ndarray:
-        """Per chunk, the highest cosine among its sentences (the chunk's own cosine if none)."""
-        best = np.full(len(self.chunks), -1.0, dtype=np.float32)
-        if len(self._sentence_starts):
-            per_row = sentence_cosines[self._sentences.rows]
-            best[self._has_sentences] = np.maximum.reduceat(per_row, self._sentence_starts)
-        return best
+    def signals(
+        self, query: str, depth: int | None = None, *, context: Context | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every signal the modes combine, for the candidates only (for the search and tuning).
 
-    def signals(self, query: str) -> dict[str, np.ndarray]:
-        """Every per-chunk signal the modes combine (for the search and for tuning)."""
-        q = self.query_vector(query)
-        dense = self._matrix @ q
-        sentence_cosines = self._sentences.vectors @ q
-        best = np.where(self._has_sentences, self.best_sentence(sentence_cosines), dense)
-        bm25, coverage = self._keyword.match(query)
+        `positions` are the candidates' chunk positions (ascending, so ties rank as the index
+        orders them); every other array is aligned with it, except `sentence_cosines`, the
+        candidates' sentences concatenated, candidate i's at
+        `sentence_offsets[i]:sentence_offsets[i + 1]`.
+        """
+        context = context or Context(query, self.query_vector(query), query)
+        q = context.vector
+        depth = max(1, min(len(self.chunks), depth or self.params.candidates))
+        bm25_all, coverage_all = self._keyword.match(context.keywords)
+        _, nearest = self._stored.search(q[None, :], depth)
+        positions = np.union1d(nearest[0][nearest[0] >= 0], _top(bm25_all, depth))
+        dense = self._stored.reconstruct(positions) @ q
+        offsets = self._sentences.offsets
+        counts = offsets[positions + 1] - offsets[positions]
+        local = np.zeros(len(positions) + 1, dtype=np.int64)
+        np.cumsum(counts, out=local[1:])
+        within = np.arange(local[-1]) - np.repeat(local[:-1], counts)
+        rows = self._sentences.rows[np.repeat(offsets[positions], counts) + within]
+        sentence_cosines = self._sentences.vectors[rows] @ q
+        best = dense.copy()
+        has = counts > 0
+        if has.any():
+            best[has] = np.maximum.reduceat(sentence_cosines, local[:-1][has])
+        top_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
         return {
+            "positions": positions,
             "dense": dense,
-            "bm25": bm25,
-            "coverage": coverage,
+            "bm25": bm25_all[positions],
+            "bm25_max": np.float32(top_bm25),
+            "coverage": coverage_all[positions],
             "sentence": best,
             "sentence_cosines": sentence_cosines,
+            "sentence_offsets": local,
         }
 
     def rank(self, signals: dict[str, np.ndarray], mode: str) -> tuple[np.ndarray, np.ndarray]:
-        """(positions best first, the value each position was ranked by) for a mode."""
+        """(candidate indexes best first, the value each candidate was ranked by) for a mode."""
         p = self.params
         dense, bm25 = signals["dense"], signals["bm25"]
         if mode in ("dense", "bm25"):
@@ -237,7 +268,7 @@ class Index:
             if mode == "dense":
                 return dense_order, dense
             return dense_order[np.argsort(-bm25[dense_order], kind="stable")], bm25
-        top_bm25 = float(bm25.max())
+        top_bm25 = float(signals.get("bm25_max", bm25.max() if len(bm25) else 0.0))
         hybrid = dense + p.keyword_weight * (bm25 / top_bm25 if top_bm25 > 0 else bm25)
         hybrid_order = np.argsort(-hybrid, kind="stable")
         if mode == "hybrid":
@@ -252,49 +283,72 @@ class Index:
         )
         return order, values
 
-    def search(self, query: str, k: int = 5, mode: str = DEFAULT_SEARCH_MODE) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: str = DEFAULT_SEARCH_MODE,
+        history: Sequence[str] = (),
+    ) -> list[Hit]:
+        """The k best places for a query; `history`: the conversation's earlier user
+        messages, oldest first (a follow-up that refers back is searched in their context)."""
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}: use one of {', '.join(SEARCH_MODES)}")
         if k < 1 or not query.strip() or not self.chunks:
             return []
-        signals = self.signals(query)
-        order, values = self.rank(signals, mode)
-        return self.hits(order, values, signals, k)
+        context = self.in_context(query, history)
+        depth = max(self.params.candidates, k)
+        while True:
+            signals = self.signals(query, depth, context=context)
+            order, values = self.rank(signals, mode)
+            hits = self.hits(order, values, signals, k)
+            # overlapping neighbours are dropped: widen the candidates if too few places remain
+            if len(hits) >= k or depth >= len(self.chunks):
+                return hits
+            depth *= 4
 
-    def _score(self, signals: dict[str, np.ndarray], pos: int) -> float:
+    def _score(self, signals: dict[str, np.ndarray], i: int) -> float:
         w = self.params.coverage_weight
-        value = (1 - w) * signals["sentence"][pos] + w * signals["coverage"][pos]
+        value = (1 - w) * signals["sentence"][i] + w * signals["coverage"][i]
         return float(min(1.0, max(0.0, value)))
 
     def hits(
         self, order: np.ndarray, values: np.ndarray, signals: dict[str, np.ndarray], k: int
     ) -> list[Hit]:
-        """The first k positions of a ranking that are not the same place as a better one."""
+        """The first k candidates of a ranking that are not the same place as a better one."""
         chosen: set[int] = set()
         hits: list[Hit] = []
         last = len(self.chunks) - 1
-        sentences = signals["sentence_cosines"]
-        for pos in order:
-            pos = int(pos)
+        positions = signals["positions"]
+        sentences, offsets = signals["sentence_cosines"], signals["sentence_offsets"]
+        for i in order:
+            i = int(i)
+            pos = int(positions[i])
             if (pos > 0 and pos - 1 in chosen and self._overlaps_next[pos - 1]) or (
                 pos < last and pos + 1 in chosen and self._overlaps_next[pos]
             ):
                 continue
             chosen.add(pos)
             chunk = self.chunks[pos]
-            start, end = self._sentences.offsets[pos], self._sentences.offsets[pos + 1]
-            rows = self._sentences.rows[start:end]
             hits.append(
                 Hit(
                     chunk=chunk,
                     document=self._by_id[chunk.document_id],
-                    score=self._score(signals, pos),
+                    score=self._score(signals, i),
                     rank=len(hits) + 1,
-                    sentence_scores=tuple(float(s) for s in sentences[rows]),
-                    fused=float(values[pos]),
-                    cosine=float(signals["dense"][pos]),
+                    sentence_scores=tuple(float(s) for s in sentences[offsets[i] : offsets[i + 1]]),
+                    fused=float(values[i]),
+                    cosine=float(signals["dense"][i]),
                 )
             )
             if len(hits) >= k:
                 break
         return hits
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n highest positive scores (any order)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) <= n:
+        return positive
+    return positive[np.argpartition(-scores[positive], n - 1)[:n]]

@@ -68,10 +68,12 @@ class StoredIndex:
         k = max(1, min(k, self.vectors.ntotal))
         return self.vectors.search(np.ascontiguousarray(queries, dtype=np.float32), k)
 
-    def reconstruct(self, positions: list[int]) -> np.ndarray:
-        if not positions:
+    def reconstruct(self, positions) -> np.ndarray:
+        """The stored vectors of some chunks, in the order of `positions`."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if not len(positions):
             return np.zeros((0, self.vectors.d), dtype=np.float32)
-        return np.vstack([self.vectors.reconstruct(int(p)) for p in positions])
+        return self.vectors.reconstruct_batch(positions)
 
     def matrix(self) -> np.ndarray:
         """Every chunk vector as one (chunks, dimension) array, for exact scoring in numpy."""
