@@ -25,6 +25,15 @@ TEXT_PAGES = 20  # pages looked at for text: a scanned PDF has none on any of th
 CHUNK = 1024 * 1024
 
 
+def human_size(size: float) -> str:
+    """1536 -> '1.5 KB', 52428800 -> '50 MB'."""
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "bytes" or size >= 10 else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
 class UploadRefused(ValueError):
     """The reason an upload or a change was refused, in words for the page."""
 
@@ -117,10 +126,8 @@ class DocumentFolder:
                 while block := stream.read(CHUNK):
                     size += len(block)
                     if size > self.max_bytes:
-                        raise UploadRefused(
-                            f"The file is larger than the {self.max_bytes // (1024 * 1024)} MB "
-                            "limit."
-                        )
+                        limit = human_size(self.max_bytes)
+                        raise UploadRefused(f"The file is larger than the {limit} limit.")
                     out.write(block)
             check_pdf(tmp)
         except BaseException:

@@ -26,7 +26,7 @@ from ..privacy import redact
 from ..report import as_csv, group_questions
 from . import insights, partners, rebuild, resources
 from .accounts import Accounts
-from .uploads import UploadRefused
+from .uploads import UploadRefused, human_size
 
 bp = APIBlueprint(
     "admin",
@@ -101,9 +101,9 @@ def csrf_error(exc: CSRFError):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc: RequestEntityTooLarge):
-    limit = _console().documents.max_bytes // (1024 * 1024)
+    limit = human_size(_console().documents.max_bytes)
     if request.endpoint in UPLOAD_ENDPOINTS and g.get("admin"):
-        flash(f"The file is larger than the {limit} MB limit: nothing was changed.", "error")
+        flash(f"The file is larger than the {limit} limit. Nothing was changed.", "error")
         return _documents_page(), 413
     return render_template(
         "admin/error.html", title="Too large", message="The form sent was too large."
@@ -300,7 +300,7 @@ def _documents_page() -> str:
         built_at=built_at,
         index_error=index_error,
         build=_build_state(),
-        max_mb=folder.max_bytes // (1024 * 1024),
+        max_size=human_size(folder.max_bytes),
         recent=[r for r in _accounts().recent(50) if r["action"].startswith("document")][:10],
     )
 

@@ -258,7 +258,7 @@ def test_no_console_page_or_action_is_served_with_cors_headers(make_app, origins
                          "Access-Control-Request-Headers": "Content-Type"},
             ),
         ):  # fmt: skip
-            leaked = [h for h in response.headers.keys() if h.lower().startswith("access-control")]
+            leaked = [h for h, _ in response.headers.items() if h.lower().startswith("access-con")]
             assert leaked == [], (method, path, leaked)
 
 
