@@ -122,8 +122,7 @@ class Assistant:
         self, question: str, check: safety.SafetyResult, history: Sequence[Turn], k: int
     ) -> composer.Answer:
         earlier = [t.content for t in history if t.role == "user"]
-        context = {"history": earlier} if earlier else {}  # TEMP until Index.search has it
-        hits = self.engine.index().search(safety.search_text(question, check), k=k, **context)
+        hits = self.engine.index().search(safety.search_text(question, check), k=k, history=earlier)
         return composer.compose(hits, threshold=self.answer_threshold)
 
     def warm_up(self) -> None:
