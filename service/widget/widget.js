@@ -9,6 +9,8 @@
      data-accent    a CSS colour; text on it is black or white, whichever reads better
      data-position  "right" (default) or "left"
      data-starters  example questions: "one | two | three" or a JSON array ("" for none)
+     data-strings   a JSON object replacing any of the fixed texts in STRINGS below (a partner
+                    site in another language: {"lang": "cy", "title": "Gofyn i'r pecyn", ...})
 
    Plain JavaScript, no build step. Everything lives in a shadow root, so the host page's CSS
    cannot reach it and its CSS cannot leak out. Text from the server is only ever inserted as
@@ -21,16 +23,96 @@
   if (!script || window.__peerToolkitWidget) return;
   window.__peerToolkitWidget = true;
 
+  // Every fixed text of the widget; {name} is filled in. data-strings replaces any of them.
+  const STRINGS = {
+    lang: "en-GB",
+    title: "Ask the toolkit",
+    subtitle: "Answers quoted from the toolkit, with their sources",
+    greeting:
+      "Hello! Ask me about starting or running a peer support group. I answer in the toolkit's own words, and every answer links to the pages it comes from.",
+    starters: [
+      "How do we agree ground rules as a group?",
+      "What if nobody says anything at the first meeting?",
+      "How do we choose a venue?",
+    ],
+    startersLabel: "Example questions",
+    placeholder: "Ask about running a group…",
+    inputLabel: "Your question",
+    send: "Send question",
+    close: "Close chat",
+    clear: "Start a new conversation",
+    cleared: "Conversation cleared.",
+    conversation: "Conversation",
+    noteLead: "Not a crisis service.",
+    noteText: "To talk to someone now:",
+    youAsked: "You asked:",
+    answerTo: "Answer to:",
+    announceAnswer: "Answer: {text}",
+    announceSources: "{n} sources listed below.",
+    announceSource: "1 source listed below.",
+    sources: "Sources",
+    nearest: "Nearest sections to browse",
+    more: "More sections that may help ({n})",
+    sourceN: "Source {n}",
+    sourceRef: "Source {n}: {title}, {pages}",
+    passage: "Quoted passage",
+    newTab: "(opens in a new tab)",
+    page: "p. {label}",
+    pages: "pp. {label}",
+    pdfPage: "page {page}",
+    pdfPages: "pages {start}–{end}",
+    labelled: "{label} ({physical} of the PDF)",
+    crisisTitle: "Help is available right now",
+    signpost: "Support if someone is at risk",
+    website: "website",
+    websiteOf: "of {name}",
+    helpfulAsk: "Was this helpful?",
+    helpful: "Helpful",
+    notHelpful: "Not helpful",
+    copy: "Copy",
+    sending: "Sending…",
+    feedbackThanks: "Thanks, your feedback was recorded.",
+    feedbackRecorded: "Feedback recorded",
+    feedbackFailed: "Feedback not sent: {error}",
+    copied: "Answer and sources copied.",
+    copyBlocked: "Copying is blocked here; select the text instead.",
+    copySources: "Sources:",
+    copyNearest: "Nearest sections:",
+    typing: "Looking through the toolkit…",
+    retry: "Try again",
+    retryIn: "Try again in {n} s",
+    errorResources: "If you need to talk to someone now:",
+    errorTimeout: "The service took too long to answer. Please try again.",
+    errorNetwork:
+      "Sorry, we couldn't reach the toolkit service. Please check your connection and try again.",
+    errorUnreadable: "Sorry, the service sent an answer we could not read. Please try again.",
+    errorBusy: "Lots of people are asking questions right now.",
+    errorBusyWait: "Please try again in {n} seconds.",
+    errorBusyMoment: "Please try again in a moment.",
+    errorServer: "Sorry, something went wrong on our side. Please try again in a moment.",
+    errorRequest: "Sorry, the service could not take that question (error {status}).",
+    // Only when even GET /api/v1/resources fails: the service's own list comes first.
+    resources: [
+      { name: "Samaritans", contact: "Call 116 123 (free, any time)", url: "https://www.samaritans.org/" },
+      {
+        name: "Emergency services",
+        contact: "Call 999 if a life is at risk now",
+        url: "https://www.nhs.uk/nhs-services/urgent-and-emergency-care-services/when-to-go-to-ae/",
+      },
+    ],
+  };
+
   const data = script.dataset;
+  const S = strings(data.strings);
   const scriptUrl = new URL(script.src, location.href);
   const base = data.api ? new URL(data.api.replace(/\/*$/, "/"), location.href) : new URL("./", scriptUrl);
-  const title = (data.title || "").trim() || "Ask the toolkit";
-  const greeting =
-    (data.greeting || "").trim() ||
-    "Hello! Ask me about starting or running a peer support group. I answer in the toolkit's own words, and every answer links to the pages it comes from.";
+  const title = (data.title || "").trim() || S.title;
+  const greeting = (data.greeting || "").trim() || S.greeting;
   const starters = parseStarters(data.starters);
   const storeKey = "peer-toolkit-widget:" + base.href;
   const MAX_KEPT = 20;
+  const MAX_TURNS = 10; // history sent with a question (the API's limit)
+  const MAX_TURN_CHARS = 1000;
   const NS = "http://www.w3.org/2000/svg";
   const reducedMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)");
   const ICON = {
@@ -45,19 +127,37 @@
     clear: "M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6",
   };
 
-  function parseStarters(value) {
-    if (value === undefined) {
-      return [
-        "How do we agree ground rules as a group?",
-        "What if nobody says anything at the first meeting?",
-        "How do we choose a venue?",
-      ];
-    }
-    let list = [];
+  /** STRINGS with data-strings' replacements (texts for texts, a list for a list). */
+  function strings(json) {
+    const out = { ...STRINGS };
+    if (!json) return out;
+    let given = null;
     try {
-      list = value.trim().startsWith("[") ? JSON.parse(value) : value.split("|");
+      given = JSON.parse(json);
     } catch {
-      list = [];
+      console.warn("Toolkit widget: data-strings is not valid JSON");
+    }
+    if (!given || typeof given !== "object" || Array.isArray(given)) return out;
+    for (const [key, value] of Object.entries(given)) {
+      if (!(key in STRINGS)) console.warn("Toolkit widget: data-strings has no text called " + key);
+      else if (typeof STRINGS[key] === "string" && typeof value === "string") out[key] = value;
+      else if (Array.isArray(STRINGS[key]) && Array.isArray(value)) out[key] = value;
+    }
+    return out;
+  }
+  /** The text `key` with {name} filled in from `vars`. */
+  function t(key, vars) {
+    return String(S[key]).replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
+  }
+
+  function parseStarters(value) {
+    let list = S.starters;
+    if (value !== undefined) {
+      try {
+        list = value.trim().startsWith("[") ? JSON.parse(value) : value.split("|");
+      } catch {
+        list = [];
+      }
     }
     return (Array.isArray(list) ? list : [])
       .map((q) => String(q).trim())
@@ -94,7 +194,7 @@
     return svg;
   }
   const sr = (text) => h("span", { class: "tk-sr" }, text);
-  const newTab = () => sr(" (opens in a new tab)");
+  const newTab = () => sr(" " + t("newTab"));
 
   // --- colours: a custom accent still gets readable text (WCAG AA, 4.5:1) -----------------
   function parseColour(value) {
@@ -119,6 +219,9 @@
   }
   const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
   const hex = (c) => "#" + c.map((v) => v.toString(16).padStart(2, "0")).join("");
+  // The dark scheme's surfaces (widget.css uses the same values).
+  const DARK_SURFACE = [31, 37, 44];
+  const DARK_BG = [20, 24, 29];
   function theme(value) {
     const white = [255, 255, 255];
     const black = [0, 0, 0];
@@ -127,11 +230,24 @@
     const tint = mix(accent, white, 0.9);
     let ink = accent; // the accent as text on white and on its tint
     for (let i = 0; i < 40 && contrast(ink, tint) < 4.7; i++) ink = mix(ink, black, 0.08);
-    return { "--tk-accent": hex(accent), "--tk-on": hex(on), "--tk-tint": hex(tint), "--tk-ink": hex(ink) };
+    // dark scheme: the tint is the accent on the dark surface, the ink the accent lightened
+    const darkTint = mix(accent, DARK_SURFACE, 0.78);
+    let darkInk = accent;
+    for (let i = 0; i < 40 && Math.min(contrast(darkInk, darkTint), contrast(darkInk, DARK_BG)) < 4.7; i++)
+      darkInk = mix(darkInk, white, 0.08);
+    return {
+      "--tk-accent": hex(accent),
+      "--tk-on": hex(on),
+      "--tk-tint-light": hex(tint),
+      "--tk-ink-light": hex(ink),
+      "--tk-tint-dark": hex(darkTint),
+      "--tk-ink-dark": hex(darkInk),
+    };
   }
 
   // --- helpers for citations and contacts ----------------------------------------------
   function safeUrl(url) {
+    if (typeof url !== "string" || !url) return null;
     try {
       const u = new URL(url, base);
       return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
@@ -139,16 +255,29 @@
       return null;
     }
   }
+  /** "p. 21 (page 28 of the PDF)" where the printed label and the physical page differ. */
   function pages(c) {
-    if (c.page_label) return "p. " + c.page_label;
-    return c.page_end > c.page_start ? `pp. ${c.page_start}–${c.page_end}` : "p. " + c.page_start;
+    const span = c.page_end > c.page_start;
+    const physical = span
+      ? t("pdfPages", { start: c.page_start, end: c.page_end })
+      : t("pdfPage", { page: c.page_start });
+    const label = c.page_label ? String(c.page_label) : "";
+    const same = span ? label === `${c.page_start}–${c.page_end}` : label === String(c.page_start);
+    if (!label || same) {
+      return span
+        ? t("pages", { label: `${c.page_start}–${c.page_end}` })
+        : t("page", { label: c.page_start });
+    }
+    const printed = t(/[–-]/.test(label) ? "pages" : "page", { label });
+    return t("labelled", { label: printed, physical });
   }
   const CONTACT =
-    /\b(?:(call|phone|ring)\s+(\+?\d(?:[\d -]*\d)?)|(text)\s+(?:([A-Za-z]+)\s+to\s+)?(\+?\d(?:[\d ]*\d)?))/gi;
+    /\b(?:(call|phone|ring|ffoniwch|ffonio)\s+(\+?\d(?:[\d -]*\d)?)|(text|tecstiwch|tecstio)\s+(?:([A-Za-z]+)\s+(?:to|i)\s+)?(\+?\d(?:[\d ]*\d)?))/gi;
   function contactLinks(text) {
     const out = [];
     let last = 0;
-    for (const m of String(text).matchAll(CONTACT)) {
+    text = String(text);
+    for (const m of text.matchAll(CONTACT)) {
       const number = (m[2] || m[5]).replace(/[^\d+]/g, "");
       const href = m[1]
         ? "tel:" + number
@@ -156,9 +285,10 @@
       out.push(text.slice(last, m.index), h("a", { href, class: "tk-contact" }, m[0]));
       last = m.index + m[0].length;
     }
-    out.push(String(text).slice(last));
+    out.push(text.slice(last));
     return out;
   }
+  const stripMarkers = (text) => String(text || "").replace(/\s*\[\d+\]/g, "");
 
   // --- conversation kept for the page session ------------------------------------------
   function load() {
@@ -179,6 +309,53 @@
   let history = load();
   let seq = 0;
   let busy = false;
+
+  /** The conversation so far as the API's `history`: the last turns, oldest first. */
+  function turns() {
+    const out = [];
+    for (const ex of history) {
+      out.push({ role: "user", content: ex.q }, { role: "assistant", content: String(ex.r.answer || "") });
+    }
+    return out
+      .map((turn) => ({ role: turn.role, content: turn.content.trim().slice(0, MAX_TURN_CHARS) }))
+      .filter((turn) => turn.content)
+      .slice(-MAX_TURNS);
+  }
+
+  // --- crisis resources: the service's list (GET /api/v1/resources), fetched once ---------
+  const resourcesKey = storeKey + ":resources";
+  const validResources = (list) =>
+    Array.isArray(list)
+      ? list.filter((r) => r && typeof r.name === "string" && typeof r.contact === "string").slice(0, 8)
+      : [];
+  let resources = (() => {
+    try {
+      return validResources(JSON.parse(sessionStorage.getItem(resourcesKey) || "null"));
+    } catch {
+      return [];
+    }
+  })();
+  const currentResources = () => (resources.length ? resources : validResources(S.resources));
+  async function fetchResources() {
+    if (resources.length) return;
+    try {
+      const res = await fetch(new URL("api/v1/resources", base), {
+        headers: { Accept: "application/json" },
+        credentials: "omit",
+      });
+      const list = validResources(res.ok ? (await res.json()).resources : null);
+      if (!list.length) return;
+      resources = list;
+      try {
+        sessionStorage.setItem(resourcesKey, JSON.stringify(list));
+      } catch {
+        /* not kept: fetched again on the next page */
+      }
+      note.replaceChildren(...noteContent());
+    } catch {
+      /* the built-in list stays */
+    }
+  }
 
   // --- the API -----------------------------------------------------------------------
   class ApiError extends Error {
@@ -207,11 +384,7 @@
           signal: ctrl.signal,
         });
       } catch {
-        throw new ApiError(
-          ctrl.signal.aborted
-            ? "The service took too long to answer. Please try again."
-            : "Sorry, we couldn't reach the toolkit service. Please check your connection and try again.",
-        );
+        throw new ApiError(ctrl.signal.aborted ? t("errorTimeout") : t("errorNetwork"));
       }
       let json = null;
       try {
@@ -220,30 +393,18 @@
         /* not JSON: a proxy's error page */
       }
       if (res.ok && json) return json;
-      if (res.ok)
-        throw new ApiError("Sorry, the service sent an answer we could not read. Please try again.");
+      if (res.ok) throw new ApiError(t("errorUnreadable"));
       const message = json && json.error && typeof json.error.message === "string" ? json.error.message : "";
       if (res.status === 429) {
         const wait = retryAfter(res.headers.get("Retry-After"));
         throw new ApiError(
-          "Lots of people are asking questions right now." +
-            (wait ? ` Please try again in ${wait} seconds.` : " Please try again in a moment."),
+          t("errorBusy") + " " + (wait ? t("errorBusyWait", { n: wait }) : t("errorBusyMoment")),
           wait,
           429,
         );
       }
-      if (res.status >= 500 || !res.status) {
-        throw new ApiError(
-          message || "Sorry, something went wrong on our side. Please try again in a moment.",
-          0,
-          res.status,
-        );
-      }
-      throw new ApiError(
-        message || `Sorry, the service could not take that question (error ${res.status}).`,
-        0,
-        res.status,
-      );
+      if (res.status >= 500 || !res.status) throw new ApiError(message || t("errorServer"), 0, res.status);
+      throw new ApiError(message || t("errorRequest", { status: res.status }), 0, res.status);
     } finally {
       clearTimeout(timer);
     }
@@ -254,6 +415,7 @@
   const shadow = host.attachShadow({ mode: "open" });
   const root = h("div", {
     class: "tk",
+    lang: S.lang,
     "data-position": data.position === "left" ? "left" : "right",
     hidden: true,
   });
@@ -278,27 +440,35 @@
   );
   const polite = h("div", { class: "tk-sr", "aria-live": "polite", "aria-atomic": "true" });
   const assertive = h("div", { class: "tk-sr", "aria-live": "assertive", "aria-atomic": "true" });
-  const log = h("div", { class: "tk-log", role: "region", "aria-label": "Conversation", tabindex: "-1" });
+  const log = h("div", { class: "tk-log", role: "region", "aria-label": t("conversation"), tabindex: "-1" });
   const input = h("textarea", {
     id: "tk-input",
     class: "tk-input",
     rows: "1",
     maxlength: "1000",
-    placeholder: "Ask about running a group…",
+    placeholder: S.placeholder,
     enterkeyhint: "send",
     autocomplete: "off",
   });
-  const send = h("button", { type: "submit", class: "tk-send", "aria-label": "Send question" }, icon("send"));
+  // Never disabled (a disabled button drops keyboard focus to the page): busy is aria-disabled.
+  const send = h("button", { type: "submit", class: "tk-send", "aria-label": t("send") }, icon("send"));
   const form = h(
     "form",
-    { class: "tk-form", onsubmit: (e) => (e.preventDefault(), ask(input.value)) },
-    h("label", { for: "tk-input", class: "tk-sr" }, "Your question"),
+    {
+      class: "tk-form",
+      onsubmit: (e) => {
+        e.preventDefault();
+        if (shadow.activeElement === send) input.focus();
+        ask(input.value);
+      },
+    },
+    h("label", { for: "tk-input", class: "tk-sr" }, t("inputLabel")),
     input,
     send,
   );
   const closeBtn = h(
     "button",
-    { type: "button", class: "tk-icon-btn tk-close", "aria-label": "Close chat", onclick: () => close() },
+    { type: "button", class: "tk-icon-btn tk-close", "aria-label": t("close"), onclick: () => close() },
     icon("close"),
   );
   const clearBtn = h(
@@ -306,14 +476,22 @@
     {
       type: "button",
       class: "tk-icon-btn",
-      "aria-label": "Start a new conversation",
-      title: "Start a new conversation",
+      "aria-label": t("clear"),
+      title: t("clear"),
       onclick: clearAll,
     },
     icon("clear"),
   );
+  function noteContent() {
+    const list = currentResources();
+    const shown = list.length > 1 ? [list[0], list[list.length - 1]] : list;
+    const out = [h("strong", {}, t("noteLead")), " ", t("noteText")];
+    shown.forEach((r, i) => out.push(i ? "; " : " ", h("span", { class: "tk-note-name" }, r.name), ": ", ...contactLinks(r.contact)));
+    return out.filter((x) => x !== "");
+  }
+  const note = h("p", { class: "tk-note" }, noteContent());
   const panel = h(
-    "section",
+    "div",
     {
       id: "tk-panel",
       class: "tk-panel",
@@ -323,27 +501,13 @@
       hidden: true,
     },
     h(
-      "header",
+      "div",
       { class: "tk-header" },
-      h(
-        "div",
-        { class: "tk-heading" },
-        h("h2", { id: "tk-title" }, title),
-        h("p", {}, "Answers quoted from the toolkit, with their sources"),
-      ),
+      h("div", { class: "tk-heading" }, h("h2", { id: "tk-title" }, title), h("p", {}, t("subtitle"))),
       clearBtn,
       closeBtn,
     ),
-    h(
-      "p",
-      { class: "tk-note" },
-      h("strong", {}, "Not a crisis service. "),
-      "To talk to someone now, call Samaritans free on ",
-      h("a", { href: "tel:116123" }, "116 123"),
-      ", any time, or ",
-      h("a", { href: "tel:999" }, "999"),
-      " in an emergency.",
-    ),
+    note,
     log,
     form,
     polite,
@@ -358,7 +522,7 @@
       log.append(
         h(
           "div",
-          { class: "tk-starters", role: "group", "aria-label": "Example questions" },
+          { class: "tk-starters", role: "group", "aria-label": t("startersLabel") },
           starters.map((q) => h("button", { type: "button", class: "tk-chip", onclick: () => ask(q) }, q)),
         ),
       );
@@ -366,32 +530,33 @@
     for (const ex of history) log.append(userView(ex.q), answerView(ex));
   }
 
-  const userView = (q) => h("div", { class: "tk-msg tk-user" }, sr("You asked: "), h("p", {}, q));
+  const userView = (q) => h("div", { class: "tk-msg tk-user" }, sr(t("youAsked") + " "), h("p", {}, q));
 
   function answerView(ex) {
     const r = ex.r;
     const id = "tk-a" + ++seq;
     const safety = r.safety || {};
     const cites = Array.isArray(r.citations) ? r.citations.filter((c) => c && c.document) : [];
-    const art = h("article", { class: "tk-msg tk-bot", "aria-label": "Answer" });
+    // labelled by its question, so that a list of answers says which is which
+    const art = h("article", { class: "tk-msg tk-bot", "aria-label": `${t("answerTo")} ${ex.q}` });
     art.classList.toggle("tk-bot-crisis", !!safety.crisis);
+    const text = String(r.answer || "");
     if (safety.crisis) {
-      art.append(crisisBox(safety, r.answer, id));
-      // someone else in danger now: after the crisis box, what the documents say to do
-      if (cites.length && r.answered) {
-        const rest = String(r.answer || "").replace(String(safety.message || ""), "").trim();
-        art.append(answerText(rest, cites, id));
-        art.append(sourceList(cites, id, cited(rest, cites)));
+      // the reply's parts: the crisis message first, then (for someone else in danger now)
+      // what the documents say to do; someone at risk themselves gets the message alone
+      art.append(crisisBox(safety, text, id));
+      if (cites.length && r.answered && text && text !== safety.message) {
+        art.append(answerText(text, cites, id));
+        art.append(sourceList(cites, id, cited(text, cites)));
       }
       return art;
     }
-    const text = String(r.answer || "");
     art.append(answerText(text, cites, id));
     if (safety.message || (safety.resources || []).length) {
       art.append(
         h(
-          "aside",
-          { class: "tk-signpost", "aria-label": "Support if someone is at risk" },
+          "div",
+          { class: "tk-signpost", role: "note", "aria-label": t("signpost") },
           safety.message && h("p", {}, safety.message),
           resourceList(safety.resources),
         ),
@@ -416,7 +581,7 @@
           {
             class: "tk-ref",
             href: `#${id}-${c.n}`,
-            "aria-label": `Source ${c.n}: ${c.document.title}, ${pages(c)}`,
+            "aria-label": t("sourceRef", { n: c.n, title: c.document.title || c.document.filename, pages: pages(c) }),
             onclick: (e) => (e.preventDefault(), goTo(`${id}-${c.n}`)),
           },
           m[0],
@@ -439,31 +604,32 @@
     const main = quoted && quoted.length ? quoted : cites;
     const more = main === cites ? [] : cites.filter((c) => !main.includes(c));
     return h(
-      "section",
-      { class: "tk-sources", "aria-labelledby": id + "-h" },
-      h("h3", { id: id + "-h" }, main === quoted ? "Sources" : "Nearest sections to browse"),
-      sourceItems(main, id),
+      "div",
+      { class: "tk-sources" },
+      h("h3", { id: id + "-h" }, main === quoted ? t("sources") : t("nearest")),
+      sourceItems(main, id, id + "-h"),
       more.length > 0 &&
         h(
           "details",
           { class: "tk-more" },
-          h("summary", {}, `More sections that may help (${more.length})`),
+          h("summary", {}, t("more", { n: more.length })),
           sourceItems(more, id),
         ),
     );
   }
 
-  function sourceItems(cites, id) {
+  function sourceItems(cites, id, labelledBy) {
     return h(
       "ol",
-      { role: "list" },
+      { role: "list", "aria-labelledby": labelledBy },
       cites.map((c) => {
-        const url = safeUrl(c.url);
-        const name = [c.document.title || c.document.filename, newTab()];
+        const url = safeUrl(c.viewer_url) || safeUrl(c.url);
+        const where = pages(c);
+        const name = c.document.title || c.document.filename;
         return h(
           "li",
           { id: `${id}-${c.n}`, class: "tk-source", tabindex: "-1" },
-          h("span", { class: "tk-num" }, sr("Source "), String(c.n)),
+          h("span", { class: "tk-num" }, sr(t("sourceN", { n: c.n })), h("span", { "aria-hidden": "true" }, String(c.n))),
           h(
             "div",
             { class: "tk-source-body" },
@@ -472,22 +638,24 @@
                   "a",
                   { class: "tk-source-link", href: url, target: "_blank", rel: "noopener" },
                   name,
+                  sr(", " + where),
+                  newTab(),
                   icon("open", 14),
                 )
-              : h("strong", {}, name[0]),
-            h("p", { class: "tk-meta" }, [pages(c), c.section].filter(Boolean).join(" · ")),
-            c.text && h("details", {}, h("summary", {}, "Quoted passage"), h("blockquote", {}, c.text)),
+              : h("strong", {}, name),
+            h("p", { class: "tk-meta" }, [where, c.section].filter(Boolean).join(" · ")),
+            c.text && h("details", {}, h("summary", {}, t("passage")), h("blockquote", {}, c.text)),
           ),
         );
       }),
     );
   }
 
-  function resourceList(resources) {
+  function resourceList(list) {
     return h(
       "ul",
       { class: "tk-resources", role: "list" },
-      (resources || []).map((res) => {
+      validResources(list).map((res) => {
         const url = safeUrl(res.url);
         return h(
           "li",
@@ -503,8 +671,8 @@
               h(
                 "a",
                 { href: url, target: "_blank", rel: "noopener" },
-                "website",
-                sr(` of ${res.name}`),
+                t("website"),
+                sr(" " + t("websiteOf", { name: res.name })),
                 newTab(),
               ),
             ),
@@ -514,63 +682,63 @@
   }
 
   function crisisBox(safety, answer, id) {
+    const list = validResources(safety.resources).length ? safety.resources : currentResources();
     return h(
-      "section",
-      { class: "tk-crisis", "aria-labelledby": id + "-crisis" },
-      h("h3", { id: id + "-crisis" }, "Help is available right now"),
-      resourceList(safety.resources),
+      "div",
+      { class: "tk-crisis", role: "group", "aria-labelledby": id + "-crisis" },
+      h("h3", { id: id + "-crisis" }, t("crisisTitle")),
+      resourceList(list),
       h("p", {}, safety.message || answer),
     );
   }
 
+  // Buttons are made unavailable with aria-disabled, never `disabled`, so that a keyboard
+  // user's focus stays on them.
+  const unavailable = (button, yes) => button.setAttribute("aria-disabled", String(!!yes));
+  const isUnavailable = (button) => button.getAttribute("aria-disabled") === "true";
+
   function actions(ex, cites) {
     const status = h("span", { class: "tk-status", role: "status" });
-    const vote = (helpful) =>
-      h(
+    const vote = (helpful) => {
+      const button = h(
         "button",
         {
           type: "button",
           class: "tk-icon-btn",
-          "aria-label": helpful ? "Helpful" : "Not helpful",
-          title: helpful ? "Helpful" : "Not helpful",
+          "aria-label": helpful ? t("helpful") : t("notHelpful"),
+          title: helpful ? t("helpful") : t("notHelpful"),
           "aria-pressed": String(ex.fb === helpful),
-          disabled: ex.fb !== undefined,
-          onclick: () => feedback(ex, helpful, [up, down], status),
+          "aria-disabled": String(ex.fb !== undefined),
+          onclick: () => isUnavailable(button) || feedback(ex, helpful, [up, down], status),
         },
         icon(helpful ? "up" : "down", 18),
       );
+      return button;
+    };
     const up = vote(true);
     const down = vote(false);
-    if (ex.fb !== undefined) status.textContent = "Feedback recorded";
+    if (ex.fb !== undefined) status.textContent = t("feedbackRecorded");
     const copy = h(
       "button",
       { type: "button", class: "tk-text-btn", onclick: () => copyAnswer(ex.r, cites, status) },
       icon("copy", 16),
-      "Copy",
+      t("copy"),
     );
-    return h(
-      "div",
-      { class: "tk-actions" },
-      h("span", { class: "tk-ask" }, "Was this helpful?"),
-      up,
-      down,
-      copy,
-      status,
-    );
+    return h("div", { class: "tk-actions" }, h("span", { class: "tk-ask" }, t("helpfulAsk")), up, down, copy, status);
   }
 
   async function feedback(ex, helpful, buttons, status) {
-    buttons.forEach((b) => (b.disabled = true));
-    status.textContent = "Sending…";
+    buttons.forEach((b) => unavailable(b, true));
+    status.textContent = t("sending");
     try {
       await post("feedback", { query_id: ex.r.query_id, helpful });
       ex.fb = helpful;
       save();
       buttons.forEach((b, i) => b.setAttribute("aria-pressed", String((i === 0) === helpful)));
-      status.textContent = "Thanks, your feedback was recorded.";
+      status.textContent = t("feedbackThanks");
     } catch (err) {
-      buttons.forEach((b) => (b.disabled = false));
-      status.textContent = "Feedback not sent: " + err.message;
+      buttons.forEach((b) => unavailable(b, false));
+      status.textContent = t("feedbackFailed", { error: err.message });
     }
   }
 
@@ -579,10 +747,11 @@
     const quoted = r.answered === false ? [] : cited(answer, cites);
     const lines = [answer];
     if (cites.length) {
-      lines.push("", quoted.length ? "Sources:" : "Nearest sections:");
+      lines.push("", quoted.length ? t("copySources") : t("copyNearest"));
       for (const c of quoted.length ? quoted : cites) {
         const section = c.section ? ", " + c.section : "";
-        lines.push(`[${c.n}] ${c.document.title}, ${pages(c)}${section}: ${c.url}`);
+        const url = safeUrl(c.viewer_url) || safeUrl(c.url) || "";
+        lines.push(`[${c.n}] ${c.document.title}, ${pages(c)}${section}: ${url}`);
       }
     }
     const text = lines.join("\n");
@@ -595,9 +764,9 @@
       area.select();
       const ok = document.execCommand && document.execCommand("copy");
       area.remove();
-      if (!ok) return void (status.textContent = "Copying is blocked here; select the text instead.");
+      if (!ok) return void (status.textContent = t("copyBlocked"));
     }
-    status.textContent = "Answer and sources copied.";
+    status.textContent = t("copied");
   }
 
   function typingView() {
@@ -605,29 +774,31 @@
       "div",
       { class: "tk-msg tk-bot tk-typing", role: "status" },
       h("span", { class: "tk-dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
-      "Looking through the toolkit…",
+      t("typing"),
     );
   }
 
   function errorView(err, retry) {
-    const button = h(
-      "button",
-      { type: "button", class: "tk-text-btn tk-retry", onclick: retry },
-      icon("retry", 16),
-      "Try again",
+    const label = h("span", {}, t("retry"));
+    const button = h("button", { type: "button", class: "tk-text-btn tk-retry", onclick: () => isUnavailable(button) || retry() }, icon("retry", 16), label);
+    const view = h(
+      "div",
+      { class: "tk-msg tk-error" },
+      h("p", { role: "alert" }, err.message),
+      button,
+      h("div", { class: "tk-error-help" }, h("p", {}, t("errorResources")), resourceList(currentResources())),
     );
-    const view = h("div", { class: "tk-msg tk-error", role: "alert" }, h("p", {}, err.message), button);
     if (err.wait) {
       let left = err.wait;
-      button.disabled = true;
+      unavailable(button, true);
       const tick = () => {
         if (!view.isConnected && left < err.wait) return;
         if (left <= 0) {
-          button.disabled = false;
-          button.lastChild.textContent = "Try again";
+          unavailable(button, false);
+          label.textContent = t("retry");
           return;
         }
-        button.lastChild.textContent = `Try again in ${left--} s`;
+        label.textContent = t("retryIn", { n: left-- });
         setTimeout(tick, 1000);
       };
       tick();
@@ -635,9 +806,13 @@
     return view;
   }
 
+  // On short screens (zoomed in) the whole panel scrolls, header and note included.
+  const scroller = () => (getComputedStyle(panel).overflowY === "auto" ? panel : log);
   function scrollTo(el) {
-    log.scrollTo({
-      top: Math.max(0, el.offsetTop - 8),
+    const box = scroller();
+    const top = el.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+    box.scrollTo({
+      top: Math.max(0, top - 8),
       behavior: reducedMotion && reducedMotion.matches ? "auto" : "smooth",
     });
   }
@@ -655,16 +830,25 @@
     const question = String(text).trim();
     if (!question || busy) return;
     busy = true;
-    send.disabled = true;
+    unavailable(send, true);
+    const context = turns();
     input.value = "";
     grow();
+    // A starter is about to go: keep focus in the panel, on the text box after a key press, on
+    // the conversation after a tap (which would otherwise open the on-screen keyboard).
+    const active = shadow.activeElement;
+    if (active && log.contains(active)) {
+      (active.matches(":focus-visible") ? input : log).focus({ preventScroll: true });
+    }
     log.querySelectorAll(".tk-starters, .tk-error").forEach((el) => el.remove());
     const mine = userView(question);
     const typing = typingView();
     log.append(mine, typing);
     scrollTo(mine);
     try {
-      const r = await post("ask", { question });
+      const body = { question };
+      if (context.length) body.history = context;
+      const r = await post("ask", body);
       const ex = { q: question, r };
       history.push(ex);
       history = history.slice(-MAX_KEPT);
@@ -674,11 +858,12 @@
       scrollTo(mine);
       const safety = r.safety || {};
       if (safety.crisis) {
-        const lines = (safety.resources || []).map((x) => `${x.name}: ${x.contact}.`);
+        const lines = validResources(safety.resources).map((x) => `${x.name}: ${x.contact}.`);
         announce(assertive, [safety.message || r.answer, ...lines].join(" "));
       } else {
         const n = (r.citations || []).length;
-        announce(polite, `Answer: ${r.answer}` + (n ? ` ${n} source${n > 1 ? "s" : ""} listed below.` : ""));
+        const sources = n ? " " + (n === 1 ? t("announceSource") : t("announceSources", { n })) : "";
+        announce(polite, t("announceAnswer", { text: stripMarkers(r.answer) }) + sources);
       }
     } catch (err) {
       typing.remove();
@@ -693,7 +878,7 @@
       scrollTo(mine);
     } finally {
       busy = false;
-      send.disabled = false;
+      unavailable(send, false);
     }
   }
 
@@ -707,13 +892,14 @@
     history = [];
     save();
     renderAll();
-    announce(polite, "Conversation cleared.");
+    announce(polite, t("cleared"));
     input.focus();
   }
 
+  // Only typed text makes the box grow (an empty box's scrollHeight is its wrapped placeholder's).
   function grow() {
-    input.style.height = "auto";
-    input.style.height = Math.min(input.scrollHeight, 140) + "px";
+    input.style.height = "";
+    if (input.value) input.style.height = Math.min(input.scrollHeight + 2, 140) + "px";
   }
 
   // --- opening, closing, focus --------------------------------------------------------
@@ -729,6 +915,7 @@
     root.classList.add("tk-open");
     launcher.setAttribute("aria-expanded", "true");
     log.scrollTop = log.scrollHeight;
+    panel.scrollTop = panel.scrollHeight;
     input.focus();
   }
   function close() {
@@ -769,14 +956,14 @@
   });
   input.addEventListener("input", grow);
   // Keys typed in the widget are not the host page's shortcuts.
-  for (const type of ["keydown", "keyup", "keypress"])
-    host.addEventListener(type, (e) => e.stopPropagation());
+  for (const type of ["keydown", "keyup", "keypress"]) host.addEventListener(type, (e) => e.stopPropagation());
   if (vv) {
     vv.addEventListener("resize", fitViewport);
     vv.addEventListener("scroll", fitViewport);
   }
 
   renderAll();
+  fetchResources();
   const mount = () => document.body.append(host);
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount, { once: true });
