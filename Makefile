@@ -29,7 +29,14 @@ run: $(INDEX_DIR)/manifest.json  ## set up, build the index if missing, and star
 	@echo "Starting on http://127.0.0.1:8000/ (API docs: /api/v1/docs). Ctrl-C stops it."
 	TOOLKIT_INDEX_DIR=$(INDEX_DIR) TOOLKIT_DOCS_DIR=$(DOCS_DIR) $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(STAMP)  ## the whole test suite (unit, real model and real PDFs)
+# axe-core for the accessibility tests (tests/browser/test_a11y.py), pinned by package-lock.json
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts && touch $(AXE); \
+	else echo "npm not found (apt-get install -y npm): the accessibility tests will skip"; fi
+
+test: $(STAMP) $(AXE)  ## the whole test suite (unit, real model and real PDFs)
 	$(PY) -m pytest
 
 test-fast: $(STAMP)  ## unit tests only (fake embedder, no model)
