@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException
 
 from index import IndexLibraryError
 
+from . import jsonbody
+from .storage import DatabaseUnavailable, UnknownQuery
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -27,6 +30,8 @@ CODES = {
 
 
 UNAVAILABLE = "The document index is not available right now; please try again shortly."
+DATABASE_UNAVAILABLE = "This cannot be recorded right now; please try again in a minute."
+UNKNOWN_QUERY = "query_id: Not an answer this service gave (use the query_id of an /ask reply)."
 MESSAGES = {
     404: "Not found: check the address.",
     405: "This method is not allowed here; see /api/v1/docs for each endpoint's methods.",
@@ -54,6 +59,8 @@ def _flatten(detail: object, prefix: str = "") -> list[str]:
 
 
 def init_app(app: APIFlask) -> None:
+    jsonbody.init_app(app)  # hostile JSON bodies are a 400, never a 500
+
     @app.error_processor
     def shape(error: HTTPError):
         message = error.message or "error"
@@ -75,6 +82,15 @@ def init_app(app: APIFlask) -> None:
     def index_unavailable(exc: IndexLibraryError):
         log.error("index unavailable: %s", exc)
         return error_body(503, UNAVAILABLE), 503
+
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(exc: DatabaseUnavailable):
+        log.warning("database unavailable: %s", exc)  # never a statement's values
+        return error_body(503, DATABASE_UNAVAILABLE), 503, {"Retry-After": "30"}
+
+    @app.errorhandler(UnknownQuery)
+    def unknown_query(exc: UnknownQuery):
+        return error_body(422, UNKNOWN_QUERY), 422
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

@@ -148,13 +148,14 @@ def test_pdfs_are_served_for_indexed_documents_only(client, docs: Path):
 
 
 def test_feedback_is_stored(app, client):
+    query_id = client.post("/api/v1/ask", json={"question": "ground rules"}).get_json()["query_id"]
     r = client.post(
-        "/api/v1/feedback", json={"query_id": "abc123", "helpful": False, "reason": "too vague"}
+        "/api/v1/feedback", json={"query_id": query_id, "helpful": False, "reason": "too vague"}
     )
     assert r.status_code == 201
     rows = app.extensions["toolkit_storage"].feedback_rows()
     assert [(row["query_id"], row["helpful"], row["reason"]) for row in rows] == [
-        ("abc123", False, "too vague")
+        (query_id, False, "too vague")
     ]
 
 

@@ -6,7 +6,6 @@ on PostgreSQL too; the shared-limit test needs TOOLKIT_TEST_REDIS_URL.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,41 +15,17 @@ import sqlalchemy as sa
 from service import create_app
 from service.privacy import redact
 from service.storage import query_log
+from tests.service.databases import REDIS, database, postgres_url, require
 
-POSTGRES = os.environ.get("TOOLKIT_TEST_POSTGRES_URL")
-REDIS = os.environ.get("TOOLKIT_TEST_REDIS_URL")
-IN_CI = os.environ.get("CI") == "true"
-
-
-def _require(url: str | None, what: str) -> str:
-    if url:
-        return url
-    if IN_CI:
-        pytest.fail(f"CI must provide {what} (.ci/start-services)")
-    pytest.skip(f"{what} not set: run .ci/start-services to test against it")
-
-
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as conn:
-        for table in ("feedback", "query_log", "api_keys", "alembic_version"):
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'toolkit.db'}"
-    url = _require(POSTGRES, "TOOLKIT_TEST_POSTGRES_URL")
-    _reset_postgres(url)
-    return url
+__all__ = ["database", "postgres_url"]  # fixtures
 
 
 @pytest.fixture
-def make_app(docs: Path, index_dir: Path, database: str):
+def make_app(docs: Path, index_dir: Path, database: str, tmp_path: Path):
+    apps = []
+
     def make(**config):
-        return create_app(
+        app = create_app(
             {
                 "TESTING": True,
                 "INDEX_DIR": str(index_dir),
@@ -58,11 +33,16 @@ def make_app(docs: Path, index_dir: Path, database: str):
                 "MODEL": "hash",
                 "DATABASE": database,
                 "ANSWER_THRESHOLD": 0.2,
+                "RATELIMIT_STORAGE": f"sqlite:///{tmp_path / 'ratelimits.db'}",
                 **config,
             }
         )
+        apps.append(app)
+        return app
 
-    return make
+    yield make
+    for app in apps:
+        app.extensions["toolkit_storage"].close()
 
 
 def _ask(client, question: str, **headers):
@@ -149,7 +129,7 @@ def test_a_partner_key_raises_the_limit(make_app):
 
 
 def test_limits_are_shared_across_two_app_instances_through_redis(make_app):
-    url = _require(REDIS, "TOOLKIT_TEST_REDIS_URL")
+    url = require(REDIS, "TOOLKIT_TEST_REDIS_URL")
     import redis
 
     redis.Redis.from_url(url).flushdb()
@@ -219,9 +199,10 @@ def test_crisis_messages_are_not_stored_verbatim(make_app):
 def test_purge_deletes_what_is_older_than_the_retention(make_app):
     app = make_app()
     client = app.test_client()
-    _ask(client, "how do we choose a venue")
+    query_id = _ask(client, "how do we choose a venue").get_json()["query_id"]
     storage = app.extensions["toolkit_storage"]
-    storage.add_feedback("q", True, None)
+    storage.add_feedback(query_id, True, None)
+    assert storage.flush()  # the query log is written in the background
     with storage.engine.begin() as conn:
         conn.execute(query_log.update().values(created_at=datetime.now(UTC) - timedelta(days=40)))
     _ask(client, "how do we agree ground rules")
