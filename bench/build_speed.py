@@ -17,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index import build, load_embedder  # noqa: E402
+import configured  # noqa: E402
+
+from index import build  # noqa: E402
 from index.builder import embedding_text  # noqa: E402
 from index.store import read_index  # noqa: E402
 
@@ -29,7 +31,7 @@ def main() -> None:
     args = p.parse_args()
 
     t0 = time.perf_counter()
-    embedder = load_embedder(args.model)
+    embedder = configured.embedder(args.model)
     load_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "index"

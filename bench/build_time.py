@@ -26,9 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import configured
 import workload
 
-from index import build, load_embedder
+from index import build
 from index.builder import embedding_text
 from index.store import read_index
 
@@ -88,7 +89,7 @@ def main() -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
-    embedder = load_embedder(args.model)
+    embedder = configured.embedder(args.model)
     load_s = time.perf_counter() - t0
     threads = getattr(embedder, "threads", None)
     embedder.encode(["warm up"] * 4)

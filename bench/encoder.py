@@ -1,6 +1,7 @@
 """Encoder benchmark: torch (sentence-transformers) vs ONNX Runtime fp32 vs int8, same model.
 
     .venv/bin/python bench/encoder.py [--model all-MiniLM-L6-v2] [--queries 200] [--chunks 64]
+                                      [--cache $TOOLKIT_MODEL_CACHE or instance/models]
 
 Each encoder runs in its own fresh process (so import time, load time and memory are its own)
 and reports: import and load seconds, resident memory after loading and at peak, single-query
@@ -82,7 +83,7 @@ def worker(args: argparse.Namespace) -> None:
     else:
         import index.onnx_encoder  # noqa: F401  (onnxruntime, tokenizers)
     t1 = time.perf_counter()
-    embedder = load_embedder(f"{args.model}:{args.worker}")
+    embedder = load_embedder(f"{args.model}:{args.worker}", cache=args.cache)
     t2 = time.perf_counter()
     result = {
         "import_s": t1 - t0,
@@ -119,15 +120,17 @@ def worker(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def _ensure_exported(model: str) -> None:
-    from index.onnx_encoder import ModelExportError, ensure_onnx_model
+def _ensure_exported(model: str, cache: str) -> None:
+    from index import ModelNotAvailableError
+    from index.onnx_encoder import find_export
+    from index.onnx_export import ensure_export
 
     for variant in ("fp32", "int8"):
         try:
-            ensure_onnx_model(model, variant=variant, export=False)
-        except ModelExportError:
+            find_export(model, cache, variant=variant)
+        except ModelNotAvailableError:
             print(f"exporting the ONNX {variant} graph first (not timed)…", file=sys.stderr)
-            ensure_onnx_model(model, variant=variant)
+            ensure_export(model, cache, variant=variant)
 
 
 def main() -> None:
@@ -135,6 +138,11 @@ def main() -> None:
     p.add_argument("--model", default="all-MiniLM-L6-v2")
     p.add_argument("--queries", type=int, default=200, help="single-query encodes per setting")
     p.add_argument("--chunks", type=int, default=64, help="256-token chunks per throughput run")
+    p.add_argument(
+        "--cache",
+        default=os.environ.get("TOOLKIT_MODEL_CACHE") or "instance/models",
+        help="model cache folder (default: $TOOLKIT_MODEL_CACHE or instance/models)",
+    )
     p.add_argument("--only", choices=sorted(ENCODERS.values()), action="append")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--vectors", help=argparse.SUPPRESS)
@@ -145,7 +153,7 @@ def main() -> None:
 
     import numpy as np
 
-    _ensure_exported(args.model)
+    _ensure_exported(args.model, args.cache)
     load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     results, vectors = {}, {}
     started = time.perf_counter()
@@ -156,7 +164,7 @@ def main() -> None:
             out = Path(tmp) / f"{encoder}.npy"
             cmd = [sys.executable, __file__, "--worker", encoder, "--vectors", str(out)]
             cmd += ["--model", args.model, "--queries", str(args.queries)]
-            cmd += ["--chunks", str(args.chunks)]
+            cmd += ["--chunks", str(args.chunks), "--cache", args.cache]
             env = {k: v for k, v in os.environ.items() if k != "TOOLKIT_ENCODER_THREADS"}
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
             if done.returncode != 0:

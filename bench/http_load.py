@@ -81,9 +81,9 @@ ENDPOINTS = {"search": ("/api/v1/search", "query"), "ask": ("/api/v1/ask", "ques
 
 def encode_p50(texts: list[str]) -> tuple[float, str]:
     """p50 ms of one single-query encode, as a worker runs it (ONNX Runtime, 1 thread)."""
-    from index import load_embedder
+    import configured
 
-    embedder = load_embedder(None, threads=1)
+    embedder = configured.embedder(threads=1)
     for text in texts[:20]:
         embedder.encode([text])
     times = []
@@ -96,9 +96,9 @@ def encode_p50(texts: list[str]) -> tuple[float, str]:
 
 def encoder_worker(until: float, texts: list[str]) -> None:
     """(Subprocess) encode `texts` one at a time, round and round, until time.time() >= until."""
-    from index import load_embedder
+    import configured
 
-    embedder = load_embedder(None, threads=1)
+    embedder = configured.embedder(threads=1)
     for text in texts[:10]:
         embedder.encode([text])
     while time.time() < until - 3:  # wait for the common start

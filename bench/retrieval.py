@@ -34,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index import Index, build, load_embedder  # noqa: E402
+import configured  # noqa: E402
+
+from index import Index, build  # noqa: E402
 from index.eval import (  # noqa: E402
     ANSWER_SHARE,
     EvalResult,
@@ -135,7 +137,7 @@ def main() -> int:
     args = p.parse_args()
     started = time.perf_counter()
 
-    embedder = load_embedder(args.model)
+    embedder = configured.embedder(args.model)
     cache = Path(args.cache) / embedder.fingerprint
     print(f"model {embedder.name} ({embedder.fingerprint}); indexes in {cache}")
     results: dict[str, dict[str, EvalResult]] = {}

@@ -237,12 +237,14 @@ def cached_index(src: Path, name: str) -> Path:
     The first run embeds everything (tens of seconds); later runs reuse unchanged documents
     and take a second or two. Set TOOLKIT_BENCH_DIR to choose the folder.
     """
-    from index import ModelMismatchError, build, load_embedder
+    import configured
+
+    from index import ModelMismatchError, build
 
     base = os.environ.get("TOOLKIT_BENCH_DIR") or Path(tempfile.gettempdir()) / "toolkit-bench"
     out = Path(base) / name
     out.parent.mkdir(parents=True, exist_ok=True)
-    embedder = load_embedder(None)
+    embedder = configured.embedder()
     try:
         build(src, out, embedder, progress=False)
     except ModelMismatchError:

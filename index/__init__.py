@@ -9,9 +9,12 @@ from .errors import (
     IndexCorruptError,
     IndexLibraryError,
     IndexNotFoundError,
+    ModelExportError,
     ModelMismatchError,
+    ModelNotAvailableError,
     NothingIndexedError,
     UnreadablePdfError,
+    UnsupportedModelError,
 )
 from .eval import Calibration, calibrate
 from .search import (
@@ -54,11 +57,14 @@ __all__ = [
     "IndexCorruptError",
     "IndexLibraryError",
     "IndexNotFoundError",
+    "ModelExportError",
     "ModelMismatchError",
+    "ModelNotAvailableError",
     "NothingIndexedError",
     "RankParams",
     "SkippedFile",
     "UnreadablePdfError",
+    "UnsupportedModelError",
     "build",
     "calibrate",
     "citation",

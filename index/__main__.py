@@ -1,4 +1,7 @@
-"""Command line: `python -m index build|search|eval|stats` (see the README for examples)."""
+"""Command line: `python -m index build|search|eval|stats` (see the README for examples).
+
+An entry point: it reads the TOOLKIT_* variables and passes them to the library as parameters.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from .builder import build
 from .chunk import ChunkParams
-from .embed import load_embedder
+from .embed import Embedder, load_embedder
 from .errors import IndexLibraryError, NothingIndexedError
 from .eval import evaluate, format_result, load_qa
 from .search import DEFAULT_SEARCH_MODE, SEARCH_MODES, Index, citation
@@ -26,6 +29,28 @@ def _docs_dir(args: argparse.Namespace) -> Path:
     return Path(args.src or os.environ.get("TOOLKIT_DOCS_DIR") or "docs_src")
 
 
+def _env_int(variable: str) -> int | None:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{variable} must be a whole number, not {value!r}") from None
+
+
+def _embedder(args: argparse.Namespace) -> Embedder:
+    """The configured model; its ONNX export is made here on first use (a development
+    convenience: it needs the `export` extra; a serving install copies the cache instead)."""
+    return load_embedder(
+        args.model or os.environ.get("TOOLKIT_MODEL") or None,
+        encoder=os.environ.get("TOOLKIT_ENCODER") or None,
+        threads=_env_int("TOOLKIT_ENCODER_THREADS"),
+        cache=os.environ.get("TOOLKIT_MODEL_CACHE") or None,
+        export=True,
+    )
+
+
 def _file_url(index: Index, filename: str, page: int) -> str:
     docs = Path(index.manifest.get("source_dir") or os.environ.get("TOOLKIT_DOCS_DIR", "docs_src"))
     return f"{(docs / filename).absolute().as_uri()}#page={page}"
@@ -33,7 +58,7 @@ def _file_url(index: Index, filename: str, page: int) -> str:
 
 def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _index_dir(args)
-    embedder = load_embedder(args.model)
+    embedder = _embedder(args)
     params = ChunkParams(max_tokens=args.max_tokens, overlap_tokens=args.overlap_tokens)
     progress = False if args.no_progress else None
     try:
@@ -46,7 +71,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    index = Index.open(_index_dir(args), load_embedder(args.model))
+    index = Index.open(_index_dir(args), _embedder(args))
     hits = index.search(args.question, k=args.k, mode=args.mode)
     if args.json:
         results = [
@@ -73,7 +98,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    index = Index.open(_index_dir(args), load_embedder(args.model))
+    index = Index.open(_index_dir(args), _embedder(args))
     result = evaluate(index, load_qa(Path(args.qa)), k=10, mode=args.mode)
     print(json.dumps(result.to_dict(), indent=2) if args.json else format_result(result))
     return 0
@@ -151,6 +176,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the bundled weights are local: no hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     args = parser().parse_args(argv)
     try:

