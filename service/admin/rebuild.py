@@ -168,7 +168,8 @@ def run(folder: Path, src: Path, out: Path, model: str | None, options: dict | N
                     report = build(src, out, embedder, progress=True)
                     values = {
                         "state": "done",
-                        "summary": report.summary().splitlines()[0],
+                        # the first line, without the index folder it names
+                        "summary": report.summary().splitlines()[0].rsplit(" -> ", 1)[0],
                         "skipped": [vars(s) for s in report.skipped],
                     }
                 except (IndexLibraryError, OSError) as exc:

@@ -43,6 +43,22 @@ SIGNIN_WINDOW = timedelta(minutes=15)
 FORM_SLACK = 64 * 1024  # room for the other form fields beside the file
 
 
+@bp.app_template_filter("admin_when")
+def when(value: object) -> str:
+    """An ISO timestamp or a datetime as '01 Dec 2026 09:47 UTC' (what staff read)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return "–"
+    return f"{insights.aware(value).astimezone(UTC):%d %b %Y %H:%M} UTC"
+
+
+bp.add_app_template_filter(human_size, "admin_size")
+
+
 def _console():
     return current_app.extensions["toolkit_admin"]
 
