@@ -7,6 +7,7 @@ database and does not depend on the API's rate-limit settings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -19,8 +20,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .tables import admin_users, audit, login_failures
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# verified against when the email is unknown, so that a miss costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD = 12
 
@@ -54,6 +53,13 @@ def check_new_account(email: str, password: str) -> None:
         raise ValueError(f"{email!r} is not an email address")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must be at least {MIN_PASSWORD} characters long")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so that a miss costs as long as a wrong
+    password (made on first use: hashing takes time and memory a worker's start-up need not)."""
+    return _hasher.hash("not a password anyone has")
 
 
 class Accounts:
@@ -104,7 +110,7 @@ class Accounts:
         with self.engine.connect() as conn:
             row = conn.execute(admin_users.select().where(admin_users.c.email == email)).first()
         try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+            _hasher.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None:

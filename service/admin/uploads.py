@@ -16,11 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import pypdf
-from pypdf.errors import PdfReadError
 from werkzeug.utils import secure_filename
 
-logging.getLogger("pypdf").setLevel(logging.ERROR)
 TEXT_PAGES = 20  # pages looked at for text: a scanned PDF has none on any of them
 CHUNK = 1024 * 1024
 
@@ -57,7 +54,13 @@ def safe_name(filename: str) -> str:
 
 
 def check_pdf(path: Path) -> None:
-    """Raise UploadRefused when the file is not a PDF the index can read text from."""
+    """Raise UploadRefused when the file is not a PDF the index can read text from.
+
+    pypdf is imported here, on the first upload, not by every serving worker at start-up."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     size = path.stat().st_size
     if size == 0:
         raise UploadRefused("The file is empty (0 bytes).")
