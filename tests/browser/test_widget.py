@@ -99,8 +99,7 @@ def test_demo_page_answer_cites_sources_that_open_the_viewer_at_the_page(tab, se
     assert "noopener" in link.get_attribute("rel")
     # named with the title and the page (the page is for screen readers only)
     assert link.text_content() == (
-        "Running a peer support group: a short guide, p. 1 (page 2 of the PDF)"
-        " (opens in a new tab)"
+        "Running a peer support group: a short guide, p. 1 (page 2 of the PDF) (opens in a new tab)"
     )
     # the printed page label (the guide's page 2 is printed "1") and the PDF's page, then
     # the section
@@ -546,3 +545,241 @@ def test_reduced_motion_turns_animation_off(open_tab, servers):
     style = "el => [getComputedStyle(el).animationName, getComputedStyle(el).transitionDuration]"
     assert page.locator(".tk-panel").evaluate(style)[0] == "none"
     assert page.locator(".tk-launcher").evaluate(style)[1] == "0s"
+
+
+# --- focus stays in the panel (the audit: a disabled or removed button dropped it to <body>) --
+
+
+def focus_on(page, locator) -> None:
+    """Move keyboard focus to `locator` with Tab, as a keyboard user would."""
+    for _ in range(60):
+        if locator.evaluate("el => el.getRootNode().activeElement === el"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError("Tab never reached the control")
+
+
+def escape_closes_the_panel(page) -> None:
+    page.keyboard.press("Escape")
+    assert not page.locator(".tk-panel").is_visible()
+    assert page.evaluate(FOCUS_JS) == "launcher"
+
+
+def test_focus_stays_in_the_panel_after_send_by_keyboard(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    open_widget(page)
+    page.keyboard.type(GROUND_RULES)
+    focus_on(page, page.locator(".tk-send"))
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUS_JS) == "input", "on the text box while the answer comes"
+    page.locator("article.tk-bot").first.wait_for()
+    assert page.evaluate(FOCUS_JS) == "input"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUS_JS) == "inside", "Tab still moves within the panel"
+    escape_closes_the_panel(page)
+    assert tab.errors == []
+
+
+def test_focus_stays_in_the_panel_after_a_starter_by_keyboard(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    open_widget(page)
+    chip = page.locator(".tk-chip").nth(1)
+    focus_on(page, chip)
+    page.keyboard.press("Enter")
+    page.locator("article.tk-bot").first.wait_for()
+    assert page.locator(".tk-chip").count() == 0, "the starters are gone"
+    assert page.evaluate(FOCUS_JS) == "input"
+    escape_closes_the_panel(page)
+
+
+def test_a_tapped_starter_leaves_focus_on_the_conversation_not_the_keyboard(open_tab, servers):
+    tab = open_tab(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    page.locator(".tk-launcher").tap()
+    page.locator(".tk-chip").first.tap()
+    page.locator("article.tk-bot").first.wait_for()
+    active = page.evaluate(ACTIVE_JS)
+    assert 'class="tk-log"' in active, "no on-screen keyboard pops up over the answer"
+
+
+def test_focus_stays_on_the_feedback_button_pressed_by_keyboard(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    answer = ask(page, GROUND_RULES)
+    helpful = answer.get_by_role("button", name="Helpful", exact=True)
+    focus_on(page, helpful)
+    with page.expect_response("**/api/v1/feedback"):
+        page.keyboard.press("Enter")
+    expect(answer.locator(".tk-status")).to_have_text("Thanks, your feedback was recorded.")
+    assert helpful.evaluate("el => el.getRootNode().activeElement === el")
+    assert helpful.get_attribute("aria-disabled") == "true", "one vote per answer"
+    page.keyboard.press("Enter")  # pressing again sends nothing
+    page.wait_for_timeout(200)
+    escape_closes_the_panel(page)
+
+
+# --- the conversation's history, the resources, the reply's parts --------------------------
+
+
+def test_a_follow_up_is_sent_with_the_conversation_so_far(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    with page.expect_request("**/api/v1/ask") as first:
+        answer = ask(page, GROUND_RULES)
+    assert "history" not in first.value.post_data_json, "nothing before the first question"
+    said = answer.locator(".tk-answer").inner_text()
+    with page.expect_request("**/api/v1/ask") as second:
+        ask(page, "and if someone breaks them?")
+    body = second.value.post_data_json
+    assert body["question"] == "and if someone breaks them?"
+    assert [t["role"] for t in body["history"]] == ["user", "assistant"]
+    assert body["history"][0]["content"] == GROUND_RULES
+    assert body["history"][1]["content"].startswith(said[:40])
+    for _ in range(5):
+        ask(page, "What if nobody says anything at the first meeting?")
+    with page.expect_request("**/api/v1/ask") as later:
+        ask(page, "How do we choose a venue?")
+    history = later.value.post_data_json["history"]
+    assert len(history) == 10, "the last ten turns"
+    assert all(0 < len(t["content"]) <= 1000 for t in history)
+    assert history[-1]["role"] == "assistant"
+
+
+def test_every_error_shows_the_services_resources(tab, servers):
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    open_widget(page)
+    note = page.locator(".tk-note")
+    expect(note).to_contain_text("Emergency services")  # the service's list, first and last
+
+    def failing(status: int):
+        return lambda route: route.fulfill(status=status, content_type="application/json")
+
+    for status in (429, 503):
+        page.route("**/api/v1/ask", failing(status))
+        page.locator("#tk-input").fill(GROUND_RULES)
+        page.locator("#tk-input").press("Enter")
+        error = page.locator(".tk-error")
+        error.wait_for()
+        links = error.locator(".tk-error-help a.tk-contact")
+        hrefs = links.evaluate_all("els => els.map(a => a.getAttribute('href'))")
+        assert hrefs == ["tel:116123", "sms:85258?body=SHOUT", "tel:111", "tel:999"], status
+        page.unroute("**/api/v1/ask")
+        error.locator(".tk-retry").click()
+        page.locator("article.tk-bot").last.wait_for()
+
+
+def test_without_the_resources_endpoint_the_built_in_ones_are_shown(tab, servers):
+    page = tab.page
+    page.route("**/api/v1/resources", lambda route: route.abort())
+    page.route("**/api/v1/ask", lambda route: route.abort())
+    page.goto(servers["api"].url + "/")
+    open_widget(page)
+    note = page.locator(".tk-note")
+    assert note.locator("a.tk-contact").evaluate_all("els => els.map(a => a.href)") == [
+        "tel:116123",
+        "tel:999",
+    ]
+    page.locator("#tk-input").fill(GROUND_RULES)
+    page.locator("#tk-input").press("Enter")
+    help_ = page.locator(".tk-error .tk-error-help")
+    assert "Samaritans" in help_.inner_text() and "999" in help_.inner_text()
+
+
+# --- every fixed text in the partner's words (data-strings) ---------------------------------
+
+WELSH = {
+    "lang": "cy",
+    "title": "Gofynnwch i'r pecyn cymorth",
+    "subtitle": "Atebion o'r pecyn cymorth, gyda'u ffynonellau",
+    "greeting": "Helo! Gofynnwch i mi am sefydlu neu redeg grŵp cymorth cymheiriaid.",
+    "starters": ["Sut ydyn ni'n cytuno ar reolau sylfaenol?"],
+    "placeholder": "Gofynnwch am redeg grŵp…",
+    "send": "Anfon y cwestiwn",
+    "close": "Cau'r sgwrs",
+    "noteLead": "Nid gwasanaeth argyfwng.",
+    "sources": "Ffynonellau",
+    "page": "t. {label}",
+    "pdfPage": "tudalen {page}",
+    "labelled": "{label} ({physical} o'r PDF)",
+    "helpfulAsk": "Oedd hyn yn ddefnyddiol?",
+    "errorNetwork": "Mae'n ddrwg gennym, ni allem gyrraedd y gwasanaeth.",
+}
+
+
+def default_strings() -> dict[str, str]:
+    """The widget's own English texts, read from STRINGS in widget.js."""
+    from tests.browser.conftest import ROOT
+
+    source = (ROOT / "service" / "widget" / "widget.js").read_text(encoding="utf-8")
+    start = source.index("const STRINGS = {")
+    block = source[start : source.index("\n  };", start)]
+    texts = re.findall(r'^ {4}(\w+):\s*"((?:[^"\\]|\\.)*)",?$', block, flags=re.M)
+    texts += re.findall(r'^ {4}(\w+):\n\s+"((?:[^"\\]|\\.)*)",$', block, flags=re.M)
+    return dict(texts)
+
+
+TEXTS_JS = """() => {
+  const root = document.querySelector("peer-toolkit-widget").shadowRoot;
+  const out = [];
+  const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) out.push(walk.currentNode.textContent);
+  for (const el of root.querySelectorAll("*"))
+    for (const a of ["aria-label", "title", "placeholder"])
+      if (el.hasAttribute(a)) out.push(el.getAttribute(a));
+  return out.join("\\n");
+}"""
+
+
+def test_a_partner_can_put_every_fixed_text_in_its_own_words(tab, servers):
+    page = tab.page
+    english = default_strings()
+    assert len(english) > 50 and english["send"] == "Send question"
+    marked = {key: f"«{i}»" for i, key in enumerate(english) if key != "lang"}
+    page.route("**/api/v1/feedback", lambda route: route.abort())
+    page.goto(host_url(servers["partner"], strings=json.dumps(marked)))
+    open_widget(page)
+    answer = ask(page, GROUND_RULES)
+    answer.locator("summary").first.click()
+    answer.get_by_role("button", name=marked["helpful"]).click()
+    answer.locator(".tk-status").filter(has_text=marked["feedbackFailed"]).wait_for()
+    page.route("**/api/v1/ask", lambda route: route.abort())
+    page.locator("#tk-input").fill("again")
+    page.locator("#tk-input").press("Enter")
+    page.locator(".tk-error").wait_for()
+    shown = page.evaluate(TEXTS_JS)
+    left = [
+        f"{k}: {v} in ...{shown[shown.index(v) - 40 : shown.index(v) + 40]}..."
+        for k, v in english.items()
+        if len(v) > 3 and "{" not in v and v in shown
+    ]
+    assert not left, "texts the partner could not replace"
+    for key in ("title", "subtitle", "send", "placeholder", "noteLead", "sources", "retry"):
+        assert marked[key] in shown, key
+
+
+def test_a_welsh_partner_site(tab, servers):
+    page = tab.page
+    page.goto(host_url(servers["partner"], strings=json.dumps(WELSH)))
+    launcher = page.locator(".tk-launcher")
+    assert launcher.inner_text() == WELSH["title"]
+    assert page.locator(".tk").get_attribute("lang") == "cy"
+    open_widget(page)
+    assert page.locator("#tk-input").get_attribute("placeholder") == WELSH["placeholder"]
+    assert page.locator(".tk-send").get_attribute("aria-label") == WELSH["send"]
+    assert page.locator(".tk-close").get_attribute("aria-label") == WELSH["close"]
+    assert page.locator(".tk .tk-note").inner_text().startswith(WELSH["noteLead"])
+    assert page.locator(".tk-greeting").inner_text() == WELSH["greeting"]
+    assert page.locator(".tk-chip").all_inner_texts() == WELSH["starters"]
+    answer = ask(page, GROUND_RULES)
+    assert answer.locator(".tk-sources h3").inner_text().lower() == "ffynonellau"
+    assert answer.locator(".tk-meta").first.inner_text().startswith("t. 1 (tudalen 2 o'r PDF)")
+    assert WELSH["helpfulAsk"] in answer.locator(".tk-actions").inner_text()
+    page.route("**/api/v1/ask", lambda route: route.abort())
+    page.locator("#tk-input").fill("eto")
+    page.locator("#tk-input").press("Enter")
+    expect(page.locator(".tk-error")).to_contain_text(WELSH["errorNetwork"])
+    assert tab.errors == ["Failed to load resource: net::ERR_FAILED"], "only the refused request"
