@@ -221,6 +221,40 @@ def test_redaction_examples():
     assert redact("we meet 10-12 on 3 June in room 101") == "we meet 10-12 on 3 June in room 101"
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("I'm Sarah and I run a group", "I'm [name] and I run a group"),
+        ("I am Priya Patel, a facilitator", "I am [name], a facilitator"),
+        ("Sarah Jones here, how do we start?", "[name] here, how do we start?"),
+        ("Hi, Sarah here. What now?", "Hi, [name] here. What now?"),
+        ("my DOB is 12/03/1985", "my DOB is [date]"),
+        ("date of birth: 1990-03-12", "date of birth: [date]"),
+        ("I was born on 3 March 1990", "I was born on [date of birth]"),
+        ("email sarah(at)example(dot)com please", "email [email] please"),
+        ("sarah [at] example [dot] co [dot] uk", "[email]"),
+        ("write to sarah at example dot com", "write to [email]"),
+        ("my NHS number is 943 476 5919", "my NHS number is [NHS number]"),
+    ],
+)
+def test_redaction_of_what_people_actually_write(text, redacted):
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 1234567890 arrived",  # ten digits, but the NHS check digit is wrong
+        "I'm worried about a member who stopped coming",
+        "I'm new to running groups",
+        "we meet at church.Then we have tea",
+        "is there a group in Leeds here",
+    ],
+)
+def test_redaction_leaves_ordinary_text_alone(text):
+    assert redact(text) == text
+
+
 # --- gaps report ------------------------------------------------------------------------------
 
 
