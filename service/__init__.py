@@ -105,8 +105,9 @@ def _model_loader(config: dict) -> Callable[[int | None], Embedder]:
         if given is not None:
             return given
         limit_blas_threads(1)  # a process that serves: see service.process
-        extra = {"encoder": encoder} if encoder else {}  # TEMP until load_embedder takes it
-        return load_embedder(config["MODEL"], threads=threads, cache=cache, export=False, **extra)
+        return load_embedder(
+            config["MODEL"], encoder=encoder, threads=threads, cache=cache, export=False
+        )
 
     return load
 
