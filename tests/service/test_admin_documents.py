@@ -238,3 +238,12 @@ def test_one_build_at_a_time_and_no_change_missed(tmp_path, docs, index_dir):
     assert "indexed 3 documents" in state.summary
     log = (folder / "build.log").read_text()
     assert re.search(r"\d+/\d+", log)  # the progress bars the page shows
+
+
+def test_a_build_whose_runner_died_shows_as_interrupted(tmp_path):
+    folder = tmp_path / "build"
+    folder.mkdir()
+    (folder / rebuild.STATE).write_text('{"state": "running", "started_at": "2026-01-01T00:00:00"}')
+    assert rebuild.read_state(folder).state == "interrupted"  # nobody holds the lock
+    (folder / rebuild.PENDING).touch()
+    assert rebuild.read_state(folder).state == "queued"
