@@ -126,6 +126,12 @@ def too_large(exc: RequestEntityTooLarge):
     ), 413
 
 
+@bp.errorhandler(IndexLibraryError)
+def index_unavailable(exc: IndexLibraryError):
+    message = f"The index or the embedding model is not available right now: {exc}"
+    return render_template("admin/error.html", title="Not available", message=message), 503
+
+
 # signing in and out -----------------------------------------------------------------------------
 
 

@@ -163,3 +163,17 @@ def test_a_purge_that_is_not_running_is_pointed_out(app, admin_client):
         conn.execute(sa.update(query_log).values(created_at=datetime.now(UTC) - timedelta(days=40)))
     page = admin_client.get("/admin/").get_data(as_text=True)
     assert "older than 30 days" in page and "flask --app wsgi purge" in page
+
+
+def test_the_gaps_page_says_so_when_the_model_is_not_available(app, admin_client, monkeypatch):
+    from index import IndexLibraryError
+
+    log(app, DECLINED)
+
+    def unavailable(*args, **kwargs):
+        raise IndexLibraryError("no model files")
+
+    monkeypatch.setattr("service.admin.views.group_questions", unavailable)
+    response = admin_client.get("/admin/gaps")
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert "no model files" in response.get_data(as_text=True)
