@@ -3,6 +3,9 @@ Chromium the cited page opened with the quoted sentences marked, on a desktop an
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -147,7 +150,9 @@ def marked_text(page) -> str:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_the_viewer_opens_the_cited_page_with_the_quoted_sentences_marked(open_tab, servers, size):
+def test_the_viewer_opens_the_cited_page_with_the_quoted_sentences_marked(
+    open_tab, servers, shots, size
+):
     phone = size == "phone"
     options = (
         {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -187,6 +192,7 @@ def test_the_viewer_opens_the_cited_page_with_the_quoted_sentences_marked(open_t
 
     assert set(hosts) == {urlsplit(api).netloc}, "no request to any other host"
     assert tab.errors == [], "no console errors (a CSP violation would be one)"
+    page.screenshot(path=str(shots / f"viewer-{size}.png"))
 
 
 @pytest.mark.browser
@@ -224,3 +230,29 @@ def test_the_viewer_pages_zooms_and_downloads(open_tab, servers):
     assert download.get_attribute("href") == f"{api}/documents/guide.pdf"
     assert set(hosts) == {urlsplit(api).netloc}
     assert tab.errors == []
+
+
+AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = """async (tags) => (await axe.run(document, {
+  runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] })).violations
+  .map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html.slice(0, 120)) }))"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_viewer_has_no_accessibility_violations(open_tab, servers, size, scheme):
+    if not AXE_JS.is_file():
+        reason = f"axe-core is not installed at {AXE_JS} (npm ci --prefix tests/browser)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    viewport = PHONE if size == "phone" else {"width": 1280, "height": 800}
+    tab = open_tab(viewport=viewport, color_scheme=scheme)
+    page, api = tab.page, servers["api"].url
+    body = ask_api(page, api, GROUND_RULES)
+    open_viewer(tab, body["citations"][0]["viewer_url"])
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    found = page.evaluate(AXE_RUN, AXE_TAGS)
+    assert not found, json.dumps(found, indent=1)

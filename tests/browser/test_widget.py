@@ -13,7 +13,7 @@ try:
 except ImportError:  # the `chromium` fixture skips (or fails in CI) with the reason
     expect = None
 
-from tests.browser.conftest import PHONE, XSS
+from tests.browser.conftest import DESKTOP, PHONE, XSS
 
 pytestmark = pytest.mark.browser
 
@@ -453,12 +453,26 @@ def test_phone_full_screen_panel_keeps_the_input_visible(open_tab, servers, shot
 
 
 def test_desktop_screenshot(tab, servers, shots):
+    """The README's picture: the question, its answer and the first source's passage, all
+    inside the panel and on screen."""
     page = tab.page
     page.goto(servers["api"].url + "/")
     answer = ask(page, GROUND_RULES)
     answer.locator("summary").first.click()
     show_latest_question(page)
-    page.screenshot(path=str(shots / "desktop.png"))
+    path = shots / "desktop.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 20_000, "a picture of the page, not a blank one"
+    panel = page.locator(".tk-panel").bounding_box()
+    for shown in (
+        page.locator(".tk-user").last,
+        answer.locator(".tk-answer"),
+        answer.locator(".tk-source-link").first,
+        page.locator("#tk-input"),
+    ):
+        box = shown.bounding_box()
+        assert panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"]
+        assert box["y"] + box["height"] <= DESKTOP["height"]
     assert tab.errors == []
 
 
