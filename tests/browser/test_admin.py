@@ -4,13 +4,15 @@ from the same running server (no restart), and see a declined question on the ga
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from index import HashEmbedder, build
 from service import create_app
 from service.admin import rebuild
 from tests import pdfs
-from tests.browser.conftest import PHONE, ROOT, _serve, guide
+from tests.browser.conftest import DESKTOP, PHONE, ROOT, _serve, guide
 
 try:
     from playwright.sync_api import expect
@@ -128,3 +130,35 @@ def test_the_console_works_on_a_phone_and_by_keyboard(open_tab, console, shots):
     assert width <= PHONE["width"], "the documents page scrolls sideways on a phone"
     page.screenshot(path=str(shots / "admin-phone.png"), full_page=True)
     assert tab.errors == []
+
+
+AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {
+    runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(", ")}`);
+}"""
+PAGES = ["/admin/login", "/admin/", "/admin/gaps", "/admin/documents", "/admin/keys",
+         "/admin/resources"]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_every_console_page_passes_axe(open_tab, console, size):
+    if not AXE_JS.is_file():
+        pytest.skip(f"axe-core is not installed at {AXE_JS} (npm ci --prefix tests/browser)")
+    url, _app, _folder = console
+    viewport = PHONE if size == "phone" else DESKTOP
+    tab = open_tab(viewport=viewport, bypass_csp=True)  # to inject axe; the pages keep their CSP
+    page = tab.page
+    found = {}
+    page.goto(url + "/admin/login")
+    for path in PAGES:
+        if path != "/admin/login" and page.url.startswith(url + "/admin/login"):
+            sign_in(page, url, PASSWORD)
+        page.goto(url + path)
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+        violations = page.evaluate(AXE_RUN, AXE_TAGS)
+        if violations:
+            found[path] = violations
+    assert found == {}
