@@ -19,6 +19,11 @@ Then, for the default mode on the bundled set: the best-hit score of answerable 
 unanswerable questions, the abstention threshold that answers at least 95% of answerable
 questions while declining as many unanswerable ones as possible (index.eval.calibrate), and
 what the same threshold does on the external and held-out sets.
+
+Last, follow-ups (tests/data/followups_dev.jsonl, the development set the follow-up rules were
+tuned on): recall@5 of the follow-up questions searched alone, with the earlier messages' text
+prepended (the simplest baseline), and with `history` (Index.search's way), and of the
+new-topic controls, which history must not drag back to the previous question.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ from index.eval import (  # noqa: E402
     EvalResult,
     calibrate,
     evaluate,
+    evaluate_followups,
+    load_followups,
     load_qa,
 )
 from index.search import DEFAULT_SEARCH_MODE, SEARCH_MODES  # noqa: E402
@@ -56,6 +63,7 @@ CORPORA = {
     # that the figures above are not only true of the questions they were tuned on
     "held-out": (ROOT / "docs_src", ROOT / "tests" / "data" / "qa_heldout.jsonl"),
 }
+FOLLOWUPS = ROOT / "tests" / "data" / "followups_dev.jsonl"
 
 
 def table(name: str, qa: Path, results: dict[str, EvalResult], warm: dict[str, list[float]]) -> str:
@@ -204,8 +212,32 @@ def main() -> int:
                 f"  for comparison, the plain chunk cosine as the score ({name}): threshold "
                 f"{c.threshold:.3f} declines {c.declined:.1%} at {c.answered:.1%} answered"
             )
+    bundled = built.get(ROOT / "docs_src")
+    if bundled is not None and FOLLOWUPS.is_file():
+        print()
+        print(followups(Index.open(bundled, embedder), FOLLOWUPS))
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def followups(index: Index, path: Path) -> str:
+    entries = load_followups(path)
+    lines = [f"follow-ups: {path.relative_to(ROOT)} (development set), recall@5"]
+    lines.append(f"  {'searched':<28} {'follow-ups':>12} {'new-topic controls':>20}")
+    for how, label in (
+        ("alone", "alone"),
+        ("prepended", "earlier text prepended"),
+        ("history", "with history *"),
+    ):
+        r = evaluate_followups(index, entries, how)
+        lines.append(
+            f"  {label:<28} {r.followups_found:>5}/{r.followups:<2} {r.followup_recall:>5.2f}"
+            f"   {r.new_topics_found:>8}/{r.new_topics:<2} {r.new_topic_recall:>5.2f}"
+        )
+        if r.misses:
+            lines[-1] += f"   missed: {', '.join(r.misses)}"
+    lines.append("  (* what Index.search(question, history=earlier user messages) does)")
+    return "\n".join(lines)
 
 
 def _cosine_scores(index: Index, qa) -> EvalResult:

@@ -201,3 +201,91 @@ def format_result(result: EvalResult) -> str:
     if result.misses:
         lines.append("not in the top 5: " + ", ".join(result.misses))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FollowupEntry:
+    """A follow-up question, the earlier user messages it follows, and the page that answers
+    it; `new_topic`: a full question on another subject (history must not drag it back)."""
+
+    id: str
+    history: tuple[str, ...]
+    question: str
+    answers: tuple[tuple[str, frozenset[int]], ...]
+    new_topic: bool
+
+
+def load_followups(path: Path) -> list[FollowupEntry]:
+    """Read a follow-up set (JSON lines: history, question, document, page, new_topic and
+    optionally `also`, other pages that answer it as "file:page")."""
+    entries = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                pages: dict[str, set[int]] = {raw["document"]: {int(raw["page"])}}
+                for other in raw.get("also", []):
+                    filename, _, page = other.rpartition(":")
+                    pages.setdefault(filename, set()).add(int(page))
+                entries.append(
+                    FollowupEntry(
+                        id=str(raw.get("id", n)),
+                        history=tuple(str(h) for h in raw["history"]),
+                        question=str(raw["question"]),
+                        answers=tuple((f, frozenset(p)) for f, p in pages.items()),
+                        new_topic=bool(raw["new_topic"]),
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: not a valid follow-up entry ({exc})") from exc
+    return entries
+
+
+@dataclass
+class FollowupResult:
+    """recall@k of follow-ups and of new-topic controls, searched one way."""
+
+    followups: int = 0
+    followups_found: int = 0
+    new_topics: int = 0
+    new_topics_found: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def followup_recall(self) -> float:
+        return self.followups_found / self.followups if self.followups else 0.0
+
+    @property
+    def new_topic_recall(self) -> float:
+        return self.new_topics_found / self.new_topics if self.new_topics else 0.0
+
+
+def evaluate_followups(
+    index: Index, entries: list[FollowupEntry], how: str = "history", k: int = 5
+) -> FollowupResult:
+    """recall@k with `how` = "history" (Index.search's history), "alone" (the question
+    without its conversation) or "prepended" (the earlier messages' text before the
+    question: the simplest baseline)."""
+    result = FollowupResult()
+    for entry in entries:
+        if how == "history":
+            hits = index.search(entry.question, k=k, history=entry.history)
+        elif how == "alone":
+            hits = index.search(entry.question, k=k)
+        elif how == "prepended":
+            hits = index.search(" ".join([*entry.history, entry.question]), k=k)
+        else:
+            raise ValueError(f"unknown way {how!r}: history, alone or prepended")
+        probe = QAEntry(entry.id, entry.question, "answerable", entry.answers)
+        found = first_relevant_rank(hits, probe) is not None
+        if entry.new_topic:
+            result.new_topics += 1
+            result.new_topics_found += found
+        else:
+            result.followups += 1
+            result.followups_found += found
+        if not found:
+            result.misses.append(entry.id)
+    return result

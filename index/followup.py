@@ -32,14 +32,15 @@ _OPENERS = re.compile(
 # words that point back to something named earlier
 _POINTERS = re.compile(
     r"\b(?:it|its|they|them|their|theirs|this|that|these|those|there|he|she|him|her|"
-    r"such|one|ones|else|too|either|instead|typical|usual|normal)\b",
+    r"such|one|ones|others|else|too|either|instead|afterwards|then|typical|usual|normal)\b",
     re.IGNORECASE,
 )
 # content words that say nothing about the topic on their own
 _VAGUE = frozenset(
     "much many typical typically usual usually normal normally long often way ways thing "
     "things kind sort happen happens best good bad right ok okay need needs say says said "
-    "mean means work works else instead example still actually really".split()
+    "mean means work works else instead example still actually really would could us "
+    "put get got do does done".split()
 )
 
 
@@ -48,9 +49,9 @@ class FollowupParams:
     """When a message is a follow-up, and how much its context weighs (tuned on
     tests/data/followups_dev.jsonl; figures in the README)."""
 
-    context_weight: float = 0.8  # query vector: follow-up + context_weight * topic question
+    context_weight: float = 0.4  # query vector: follow-up + context_weight * topic question
     max_content_words: int = 2  # at most this many topical words: a follow-up by itself
-    max_pointer_words: int = 4  # with a pronoun pointing back, a follow-up up to this many
+    max_pointer_words: int = 3  # with a pronoun pointing back, a follow-up up to this many
     max_chain: int = 3  # earlier messages followed back at most
 
 
