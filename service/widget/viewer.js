@@ -18,6 +18,7 @@ const where = $("where");
 const number = $("page-number");
 const buttons = ["prev", "next", "zoom-out", "fit", "zoom-in"].map($);
 const [prev, next, zoomOut, fitBtn, zoomIn] = buttons;
+const toMark = $("to-mark");
 
 const total = Number(main.dataset.pages) || 1;
 let current = Math.min(Math.max(Number(main.dataset.page) || 1, 1), total);
@@ -239,6 +240,9 @@ async function render() {
   }
   status.textContent = note;
   sheet.classList.toggle("has-marks", found > 0);
+  // for a screen reader or keyboard: the quoted text itself, read from the text layer
+  toMark.hidden = !first;
+  if (first) first.tabIndex = -1;
   if (first && firstRender) {
     first.scrollIntoView({ block: "center", inline: "nearest" });
   }
@@ -282,6 +286,12 @@ function failed(err) {
   setBusy(false);
 }
 
+toMark.addEventListener("click", () => {
+  const mark = textEl.querySelector("mark");
+  if (!mark) return;
+  mark.scrollIntoView({ block: "center", inline: "nearest" });
+  mark.focus({ preventScroll: true });
+});
 prev.addEventListener("click", () => go(current - 1));
 next.addEventListener("click", () => go(current + 1));
 zoomIn.addEventListener("click", () => setZoom(1));

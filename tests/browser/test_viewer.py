@@ -194,6 +194,14 @@ def test_the_viewer_opens_the_cited_page_with_the_quoted_sentences_marked(
     assert tab.errors == [], "no console errors (a CSP violation would be one)"
     page.screenshot(path=str(shots / f"viewer-{size}.png"))
 
+    # by keyboard: the quoted text itself, for a screen reader to read
+    page.locator("#to-mark").focus()
+    page.keyboard.press("Enter")
+    focused = page.evaluate(
+        "() => document.activeElement.localName + ':' + document.activeElement.textContent"
+    )
+    assert focused == "mark:" + page.evaluate(MARKS_JS)[0]
+
 
 @pytest.mark.browser
 def test_the_viewer_pages_zooms_and_downloads(open_tab, servers):
@@ -209,6 +217,7 @@ def test_the_viewer_pages_zooms_and_downloads(open_tab, servers):
     assert page.locator("#where").inner_text() == "p. 1 (page 2 of the PDF)"
     assert "page=2" in page.url
     assert page.locator(".textLayer mark").count() == 0, "nothing to mark without sentences"
+    assert not page.locator("#to-mark").is_visible()
     assert page.locator("#status").inner_text() == ""
 
     page.locator("#zoom-in").tap()
