@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi keys|purge|report ...`."""
+"""Operator commands: `flask --app wsgi keys|purge|report|resources ...`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .report import as_csv, as_markdown, group_questions
+from .resources_cli import resources
 from .storage import Storage
 
 
@@ -95,5 +96,5 @@ def report_gaps(since: str, fmt: str, threshold: float) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (keys, purge, report):
+    for command in (keys, purge, report, resources):
         app.cli.add_command(command)

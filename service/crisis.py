@@ -23,6 +23,44 @@ from . import crisis_model, safety
 log = logging.getLogger(__name__)
 
 
+def signals_of(
+    text: str,
+    encode: Callable[[list[str]], np.ndarray],
+    exemplars: np.ndarray,
+    model: crisis_model.CrisisModel | None,
+) -> tuple[float, float | None]:
+    """(exemplar similarity, learned probability or None) of `text`. Both read the message
+    without its idioms of death ("this turnout is killing me"): the embedding of an idiom is
+    close to that of what it says literally. Most messages have none, and their vector is the
+    one retrieval uses too (a caching encoder computes it once)."""
+    plain = safety.without_idioms(text) or text
+    vector = encode([plain])[0]
+    similarity = float(np.max(exemplars @ vector))
+    probability = None if model is None else model.probability(plain, vector, encode)
+    return similarity, probability
+
+
+def judge(
+    text: str,
+    encode: Callable[[list[str]], np.ndarray],
+    exemplars: np.ndarray,
+    model: crisis_model.CrisisModel | None,
+    *,
+    resources: tuple[safety.Resource, ...] = safety.DEFAULT_RESOURCES,
+    similarity_threshold: float = safety.DEFAULT_SIMILARITY_THRESHOLD,
+) -> safety.SafetyResult:
+    """The check of `text` as `CrisisCheck.assess` makes it (and as
+    `python -m service.crisis_model check` measures it)."""
+    similarity, probability = signals_of(text, encode, exemplars, model)
+    return safety.assess(
+        text,
+        similarity,
+        resources=resources,
+        similarity_threshold=similarity_threshold,
+        crisis_probability=probability,
+    )
+
+
 class CrisisCheck:
     """`assess(text)` with the exemplar similarity and the learned probability added."""
 
@@ -70,16 +108,10 @@ class CrisisCheck:
         embedder fails, so that the patterns decide alone."""
         try:
             embedder = self._embedder()
-            vector = embedder.encode([text])[0]
-            similarity = float(np.max(self.exemplars(embedder) @ vector))
-            model = self.classifier
-            probability = (
-                None if model is None else model.probability(text, vector, embedder.encode)
-            )
+            return signals_of(text, embedder.encode, self.exemplars(embedder), self.classifier)
         except Exception:  # any failure of the model: the patterns still decide
             log.exception("crisis signals unavailable: the patterns decide alone")
             return None, None
-        return similarity, probability
 
     def assess(self, text: str) -> safety.SafetyResult:
         """The crisis judgement of one message; never raises."""

@@ -1,27 +1,36 @@
 """A small learned crisis signal: logistic regression on the retrieval model's own embeddings.
 
-Patterns and exemplar similarity (service/safety.py) found 21 of the 55 crisis messages of a
-held-out set written independently of them (tests/data/safety_test.jsonl); the many ways people
-say it ("gave my dog to my sister, won't need her where I'm going") outrun any list. A linear
-model over the sentence embedding, trained on labelled messages, generalises much better, and
-costs nothing at run time: the question's vector is computed for retrieval anyway, so the signal
-is one dot product (plus one batch encode of the sentences of a message of 25 words or more,
+Patterns and exemplar similarity (service/safety.py) alone found 21 of the 55 crisis messages
+of a held-out set written independently of them (tests/data/safety_test.jsonl); the many ways
+people say it ("gave my dog to my sister, won't need her where I'm going") outrun any list. A
+linear model over the sentence embedding, trained on labelled messages, generalises much
+better, and costs one dot product: the question's vector is computed once per question and
+shared with retrieval (plus one batch encode of the sentences of a message of 25 words or more,
 because a disclosure inside a long practical question is diluted in the whole message's vector).
 
 The weights are data (service/crisis_model.json), made by `python -m service.crisis_model train`
-from the labelled sets in tests/data (scikit-learn, deterministic) and tied to the embedding
-model's fingerprint: with another model (or the test suite's hashing embedder) the signal is
-off and safety falls back to patterns and exemplars. `python -m service.crisis_model check`
-prints recall and false alarms on the held-out set, which training never reads.
+from the development data in service/data/crisis/ (scikit-learn, deterministic) and tied to the
+embedding model's fingerprint: with another model (or the test suite's hashing embedder) the
+signal is off and safety falls back to patterns and exemplars. Every message is trained on
+twice, as written and with seeded keyboard slips (`with_slips`), in both classes: people in
+crisis misspell as much as anyone, and the signal must not learn that typos mean "practical".
+
+`python -m service.crisis_model check [FILE.jsonl ...]` prints the whole check's recall and
+false alarms (patterns, exemplars and this signal, as the service runs them) on the development
+data (cross-validated: each message judged by a model trained without it) and on every other
+labelled set it is given or finds in tests/data, which training never reads.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
 import re
 import sys
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,19 +38,22 @@ from pathlib import Path
 import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("crisis_model.json")
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-TRAIN_C = 16.0  # inverse regularisation: the best held-out recall with no false alarm there
+DATA = Path(__file__).with_name("data") / "crisis"
+# development data: every file training reads, in DATA
+TRAINING = ("safety_dev.jsonl", "hard_cases.jsonl", "qa_questions.jsonl")
+# labelled sets training never reads, reported by `check` when present
+TESTS = Path(__file__).resolve().parents[1] / "tests" / "data"
+REPORTED = ("safety_test.jsonl", "qa_heldout.jsonl")
+TRAIN_C = 16.0  # inverse regularisation, chosen by cross-validation on the development data
 THRESHOLD = 0.5  # probability for the whole message
 PART_THRESHOLD = 0.85  # stricter for one sentence of several: short parts are noisier
 MIN_PART_WORDS = 5  # "is that ok?" on its own reads as anything
 MIN_SPLIT_WORDS = 25  # shorter messages: the whole vector already carries each sentence
+FOLDS = 5
 # sentence boundaries, and the joins where a practical question turns into something else
 _PARTS = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|,\s+(?:also|and also|anyway|but)\s+")
 
 Encode = Callable[[list[str]], np.ndarray]
-# what training reads, in tests/data (never safety_test.jsonl, the held-out set)
-SAFETY_TRAINING = "safety_dev.jsonl"
-QA_TRAINING = ("qa.jsonl", "qa_heldout.jsonl", "qa_external.jsonl")
 
 
 @dataclass(frozen=True)
@@ -97,36 +109,77 @@ def load(path: Path = MODEL_PATH) -> CrisisModel | None:
         return None
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def labelled(path: Path) -> list[tuple[str, bool]]:
+    """(message, is a crisis) of a JSONL file: safety sets ({"message", "label": "crisis..."})
+    or QA sets ({"question", "kind": "crisis"|...})."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    return [
+        (r["message"], r["label"].startswith("crisis"))
+        if "message" in r
+        else (r["question"], r["kind"] == "crisis")
+        for r in rows
+    ]
 
 
 def training_set(data: Path = DATA) -> tuple[list[str], list[bool]]:
-    """Labelled messages: the dev safety set, the QA sets' questions (crisis or not) and the
-    crisis exemplars. Never the held-out safety_test.jsonl."""
+    """The development data (TRAINING) and the crisis exemplars, as written."""
     from .safety import EXEMPLARS
 
-    texts: list[str] = []
-    labels: list[bool] = []
-    for row in _jsonl(data / SAFETY_TRAINING):
-        texts.append(row["message"])
-        labels.append(row["label"].startswith("crisis"))
-    for name in QA_TRAINING:
-        for row in _jsonl(data / name):
-            texts.append(row["question"])
-            labels.append(row["kind"] == "crisis")
-    texts += list(EXEMPLARS)
-    labels += [True] * len(EXEMPLARS)
-    return texts, labels
+    rows = [row for name in TRAINING for row in labelled(data / name)]
+    rows += [(text, True) for text in EXEMPLARS]
+    return [t for t, _ in rows], [y for _, y in rows]
+
+
+_NEIGHBOURS = dict(zip("qwertyuiopasdfghjklzxcvbnm", "wqetryuoipsadgfhkjlzcxbvnm", strict=True))
+
+
+def with_slips(text: str) -> str:
+    """`text` as typed in a hurry: lower case, apostrophes dropped, and about one word in four
+    of four letters or more with one slip (a letter dropped, doubled, swapped with the next, or
+    the key beside it). Seeded by the text itself, so training is deterministic."""
+    rng = random.Random(zlib.crc32(text.encode("utf-8")))
+    words = []
+    for word in text.lower().replace("'", "").replace("’", "").split():
+        if len(word) >= 4 and word.isalpha() and rng.random() < 0.25:
+            i = rng.randrange(1, len(word) - 1)
+            slip = rng.randrange(4)
+            if slip == 0:
+                word = word[:i] + word[i + 1 :]
+            elif slip == 1:
+                word = word[:i] + word[i] + word[i:]
+            elif slip == 2:
+                word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            else:
+                word = word[:i] + _NEIGHBOURS.get(word[i], word[i]) + word[i + 1 :]
+        words.append(word)
+    return " ".join(words)
+
+
+def fit(
+    texts: Sequence[str],
+    labels: Sequence[bool],
+    vectors: Callable[[list[str]], np.ndarray],
+    *,
+    fingerprint: str,
+    c: float = TRAIN_C,
+) -> CrisisModel:
+    """Logistic regression on the messages and their slipped copies (see the module notes)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from .safety import without_idioms
+
+    texts = [without_idioms(t) or t for t in texts]  # as the check reads them (crisis.py)
+    slipped = [with_slips(t) for t in texts]
+    x = np.concatenate([vectors(list(texts)), vectors(slipped)])
+    y = np.asarray(list(labels) * 2)
+    fitted = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    fitted.fit(x, y)
+    return CrisisModel(fitted.coef_[0].astype(np.float32), float(fitted.intercept_[0]), fingerprint)
 
 
 def train(encode: Encode, fingerprint: str, data: Path = DATA) -> CrisisModel:
-    from sklearn.linear_model import LogisticRegression
-
     texts, labels = training_set(data)
-    fitted = LogisticRegression(C=TRAIN_C, class_weight="balanced", max_iter=5000)
-    fitted.fit(encode(texts), np.asarray(labels))
-    return CrisisModel(fitted.coef_[0].astype(np.float32), float(fitted.intercept_[0]), fingerprint)
+    return fit(texts, labels, encode, fingerprint=fingerprint)
 
 
 def save(model: CrisisModel, path: Path = MODEL_PATH, trained_on: Sequence[str] = ()) -> None:
@@ -139,37 +192,164 @@ def save(model: CrisisModel, path: Path = MODEL_PATH, trained_on: Sequence[str] 
     Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
+class CachedEncode:
+    """`encode` that remembers every vector (evaluation encodes the same texts many times)."""
+
+    def __init__(self, encode: Encode) -> None:
+        self._encode = encode
+        self._seen: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if new:
+            self._seen.update(zip(new, self._encode(new), strict=True))
+        return np.stack([self._seen[t] for t in texts])
+
+
+@dataclass(frozen=True)
+class Figures:
+    name: str
+    caught: int
+    crises: int
+    false_alarms: int
+    others: int
+    missed: tuple[str, ...]
+    alarms: tuple[str, ...]
+    kinds: tuple[tuple[str, int, int], ...] = ()  # (kind, flagged, messages), when rows have one
+
+    def line(self) -> str:
+        text = (
+            f"{self.name}: {self.caught} of {self.crises} crises flagged, "
+            f"{self.false_alarms} false alarms of {self.others}"
+        )
+        return text + "".join(f"\n  {k}: {f} of {n} flagged" for k, f, n in self.kinds)
+
+
+def figures(
+    name: str,
+    rows: Iterable[tuple[str, bool]],
+    judge: Callable[[str], bool],
+    kinds: dict[str, str] | None = None,
+) -> Figures:
+    """Recall and false alarms of `judge` on `rows`; `kinds` (message -> kind) breaks them
+    down by kind."""
+    rows = list(rows)
+    flagged = [judge(text) for text, _ in rows]
+    by_kind: dict[str, list[int]] = {}
+    for (text, y), f in zip(rows, flagged, strict=True):
+        if kinds and text in kinds:
+            counts = by_kind.setdefault(f"{'crisis' if y else 'not crisis'}, {kinds[text]}", [0, 0])
+            counts[0] += f
+            counts[1] += 1
+    return Figures(
+        name,
+        caught=sum(f for (_, y), f in zip(rows, flagged, strict=True) if y),
+        crises=sum(y for _, y in rows),
+        false_alarms=sum(f for (_, y), f in zip(rows, flagged, strict=True) if not y),
+        others=sum(not y for _, y in rows),
+        missed=tuple(t for (t, y), f in zip(rows, flagged, strict=True) if y and not f),
+        alarms=tuple(t for (t, y), f in zip(rows, flagged, strict=True) if not y and f),
+        kinds=tuple((k, f, n) for k, (f, n) in sorted(by_kind.items())),
+    )
+
+
+def kinds_of(path: Path) -> dict[str, str]:
+    """message -> kind, for the files whose rows name one (hard_cases.jsonl)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    return {r["message"]: r["kind"] for r in rows if "kind" in r and "message" in r}
+
+
+def cross_validated(
+    encode: Encode, fingerprint: str, data: Path = DATA, c: float = TRAIN_C, folds: int = FOLDS
+) -> list[Figures]:
+    """The whole check on each development file, every message judged by a model trained on
+    the other folds (the exemplars are always in training: they are part of the detector)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from .crisis import judge
+    from .safety import EXEMPLARS
+
+    encode = encode if isinstance(encode, CachedEncode) else CachedEncode(encode)
+    exemplars = encode(list(EXEMPLARS))
+    files = {name: labelled(data / name) for name in TRAINING}
+    rows = [(name, t, y) for name, r in files.items() for t, y in r]
+    flagged: dict[int, bool] = {}
+    split = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for train_at, test_at in split.split(np.zeros(len(rows)), [y for _, _, y in rows]):
+        texts = [rows[i][1] for i in train_at] + list(EXEMPLARS)
+        labels = [rows[i][2] for i in train_at] + [True] * len(EXEMPLARS)
+        model = fit(texts, labels, encode, fingerprint=fingerprint, c=c)
+        for i in test_at:
+            text = rows[i][1]
+            flagged[i] = judge(text, encode, exemplars, model).crisis
+    out = []
+    for name in files:
+        at = [i for i, (n, _, _) in enumerate(rows) if n == name]
+        verdicts = {rows[i][1]: flagged[i] for i in at}
+        out.append(
+            figures(
+                f"{name} (cross-validated)",
+                [rows[i][1:] for i in at],
+                verdicts.__getitem__,
+                kinds_of(data / name),
+            )
+        )
+    return out
+
+
+def report(
+    encode: Encode, model: CrisisModel, sets: dict[str, list[tuple[str, bool]]]
+) -> list[Figures]:
+    """The whole check, with `model`, on each labelled set."""
+    from .crisis import judge
+    from .safety import EXEMPLARS
+
+    encode = encode if isinstance(encode, CachedEncode) else CachedEncode(encode)
+    exemplars = encode(list(EXEMPLARS))
+    return [
+        figures(name, rows, lambda t: judge(t, encode, exemplars, model).crisis)
+        for name, rows in sets.items()
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     from index import load_embedder
 
     parser = argparse.ArgumentParser(prog="python -m service.crisis_model", description=__doc__)
     parser.add_argument("command", choices=("train", "check"))
+    parser.add_argument("sets", nargs="*", type=Path, help="check: more labelled JSONL sets")
     parser.add_argument("--model", default=None, help="embedding model (default: $TOOLKIT_MODEL)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="check: list the mistakes")
     args = parser.parse_args(argv)
-    embedder = load_embedder(args.model)
-    encode = embedder.encode
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the bundled weights are local: no hub
+    embedder = load_embedder(
+        args.model or os.environ.get("TOOLKIT_MODEL") or None,
+        encoder=os.environ.get("TOOLKIT_ENCODER") or None,
+        cache=os.environ.get("TOOLKIT_MODEL_CACHE") or None,
+        export=True,  # a development command: it may make the ONNX export once
+    )
+    encode = CachedEncode(embedder.encode)
 
     if args.command == "train":
         model = train(encode, embedder.fingerprint)
-        save(model, trained_on=[SAFETY_TRAINING, *QA_TRAINING, "safety.EXEMPLARS"])
+        save(model, trained_on=[*TRAINING, "safety.EXEMPLARS", "with_slips"])
         print(f"wrote {MODEL_PATH} for model {embedder.name} ({embedder.fingerprint})")
         return 0
     model = load()
     if model is None or model.fingerprint != embedder.fingerprint:
         print("no crisis model for this embedding model: run `train` first", file=sys.stderr)
         return 1
-    rows = _jsonl(DATA / "safety_test.jsonl")
-    vectors = encode([r["message"] for r in rows])
-    flagged = [
-        model.probability(r["message"], v, encode) >= model.threshold
-        for r, v in zip(rows, vectors, strict=True)
-    ]
-    crisis = [f for r, f in zip(rows, flagged, strict=True) if r["label"].startswith("crisis")]
-    other = [f for r, f in zip(rows, flagged, strict=True) if not r["label"].startswith("crisis")]
-    print(
-        f"held-out {DATA / 'safety_test.jsonl'}: the learned signal alone flags "
-        f"{sum(crisis)} of {len(crisis)} crisis messages, {sum(other)} of {len(other)} others"
-    )
+    found = [p for p in (TESTS / n for n in REPORTED) if p.exists()]
+    sets = {f"{p.parent.name}/{p.name}": labelled(p) for p in found}
+    sets.update({str(p): labelled(p) for p in args.sets})
+    results = cross_validated(encode, embedder.fingerprint) + report(encode, model, sets)
+    for result in results:
+        print(result.line())
+        if args.verbose:
+            for text in result.missed:
+                print(f"  missed: {text}")
+            for text in result.alarms:
+                print(f"  false alarm: {text}")
     return 0
 
 

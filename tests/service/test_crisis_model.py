@@ -63,7 +63,7 @@ def test_a_whole_message_over_the_threshold_needs_no_sentences():
 
 
 def test_the_learned_signal_flags_a_crisis_no_pattern_knows():
-    message = "gave my dog to my sister today, wont need her where im going"
+    message = "left my keys with the neighbour and switched my phone off, everything is sorted now"
     assert not assess(message).crisis
     result = assess(message, crisis_probability=0.8)
     assert result.crisis and result.message == CRISIS_MESSAGE and result.reasons == ("learned",)

@@ -13,8 +13,10 @@ from service.safety import (
     SIGNPOST_MESSAGE,
     SOMEONE_ELSE_MESSAGE,
     assess,
+    content_words,
     normalise,
     search_text,
+    without_idioms,
 )
 
 QA = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "qa.jsonl").open()]
@@ -205,3 +207,221 @@ def test_a_week_or_a_day_in_a_message_does_not_make_it_a_question_about_an_aware
         "is it ok to ask someone directly if they are thinking about suicide?",
         exemplar_similarity=0.6,
     ).crisis
+
+
+# Greetings, thanks, punctuation and invisible characters: too little in them for an embedding
+# to mean anything, so not even a confident learned signal or a close exemplar flags them.
+NEAR_EMPTY = [
+    "hi",
+    "hello there",
+    "thanks!",
+    "ok",
+    "Good morning :)",
+    "thank you so much",
+    "bye!",
+    "x",
+    "?",
+    "!!!",
+    "...",
+    "👍",
+    "🙂",
+    "\u200b",
+    " \u200b\u200d ",
+    "\ufeff",
+    "hello?",
+    "test",
+]
+
+
+@pytest.mark.parametrize("message", NEAR_EMPTY)
+def test_greetings_and_empty_looking_input_are_never_crises(message):
+    result = assess(message, exemplar_similarity=0.9, crisis_probability=0.99)
+    assert not result.crisis and result.message is None
+
+
+def test_invisible_and_styled_characters_are_normalised_away():
+    assert normalise("ki\u200bll my\u200dself") == "kill myself"
+    assert normalise("ｓｕｉｃｉｄａｌ") == "suicidal"  # full-width letters (NFKC)
+    assert normalise("su1c1dal") == "suicidal"
+    assert normalise("s u i c i d a l tonight") == "suicidal tonight"
+    assert normalise("call 999 or 116 123") == "call 999 or 116 123"  # numbers stay numbers
+    assert assess("I want to ki\u200bll my\u200bself").crisis
+    assert content_words(normalise("hi there, thanks!")) == 0
+    assert content_words(normalise("hi, can't cope")) == 2
+
+
+# Misspelt practical questions: no pattern fires, and they have enough words for the learned
+# signal to judge them (its figures on such questions are in tests/integration and the README).
+TYPOS = [
+    "wat time shoud we start the meetng",
+    "how do i boook a rom for the grup",
+    "can u tell me how to get fundng for our grup",
+    "hw do we handel someone who talks to much",
+]
+
+
+@pytest.mark.parametrize("message", TYPOS)
+def test_misspelt_practical_questions_are_not_crises_by_pattern(message):
+    assert not assess(message).crisis
+    assert content_words(normalise(message)) >= 2
+
+
+# Experience the writer has come through, and quotes of what someone said before.
+PAST = [
+    "I was suicidal years ago, am I ready to facilitate?",
+    "I self-harmed as a teenager, can I still run a group?",
+    "I attempted suicide in 2015 and have been well since, would my story help the group?",
+    "back when I was in hospital I wanted to die every day, now I'm well and want to give back",
+    "the last time I felt suicidal was 2016, I'm stable now. What training should I do?",
+]
+QUOTES = [
+    '"I felt like ending it all before I found this group": can I quote that in our funding bid?',
+    "for our annual report can I include a member's words: i wanted to die before i came here",
+    "quote from our feedback box: 'I'd have killed myself by now if it wasn't for you lot'",
+]
+
+
+@pytest.mark.parametrize("message", PAST + QUOTES)
+def test_past_experience_and_quotes_are_signposted_not_crises(message):
+    result = assess(message, exemplar_similarity=0.6, crisis_probability=0.9)
+    assert not result.crisis, result.reasons
+    assert result.message == SIGNPOST_MESSAGE  # the topic still gets the resources
+
+
+ONGOING = [
+    "I took pills last night and feel weird",
+    "I was suicidal years ago and now it's back again, I want to die",
+    "I self harmed as a teenager and I've started cutting myself again this week",
+    "cut really deep last night and it won't stop bleeding, I can't stop cutting myself",
+]
+
+
+@pytest.mark.parametrize("message", ONGOING)
+def test_a_risk_still_going_on_is_a_crisis_even_in_the_past_tense(message):
+    result = assess(message)
+    assert result.crisis and result.message == CRISIS_MESSAGE, result.reasons
+
+
+IDIOMS = [
+    "I could have died of embarrassment when only two people came",
+    "this turnout is killing me",
+    "my feet are killing me after setting up all those chairs",
+    "my phone's about to die, quick question: what time do we open?",
+    "I'd kill for a proper kettle at the venue lol",
+    "dying to know if the grant came through",
+    "ugh kill me, forty emails about the rota this morning",
+]
+
+
+@pytest.mark.parametrize("message", IDIOMS)
+def test_idioms_of_death_and_killing_are_not_crises(message):
+    assert not assess(message).crisis
+    plain = without_idioms(message)
+    assert plain != message
+    assert not any(w in plain.lower() for w in ("died", "killing", "kill ", "die,", "dying"))
+
+
+def test_without_idioms_says_them_in_plain_words_and_leaves_the_rest():
+    assert without_idioms("this turnout is killing me") == "this turnout is frustrating"
+    assert without_idioms("I could have died of embarrassment") == "I was so embarrassed"
+    for literal in ("I want to die", "this is killing me inside and I can't go on", "kill me"):
+        assert without_idioms(literal) == literal
+
+
+CODED = [
+    "kms",
+    "i want to kms",
+    "thinking about unaliving myself tonight",
+    "i want to unalive",
+    "sewerslide is all i think about",
+    "planning to ctb this weekend",
+    "feeling s u i c i d a l again",
+]
+
+
+@pytest.mark.parametrize("message", CODED)
+def test_coded_words_for_suicide_are_crises(message):
+    result = assess(message)
+    assert result.crisis and result.message == CRISIS_MESSAGE, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what does kms mean? a young member keeps writing it in the chat as a joke",
+        "a member keeps saying 'unalive' instead of suicide, should we gently correct her?",
+        "my cousin unalived himself last year, how do we support his mum in group?",
+    ],
+)
+def test_coded_words_in_a_question_or_of_someone_else_in_the_past_are_not_crises(message):
+    result = assess(message)
+    assert not result.crisis and result.topics == ("suicide",)
+
+
+INDIRECT = [
+    # a date chosen around a family occasion
+    "I've picked the date, it'll be after my daughter's birthday so I don't ruin it for her",
+    "i've worked out when. after my son's graduation so he has that at least",
+    # a last message, an apology to someone by name
+    "Sorry Sarah, this is my last message. I love you",
+    "tell mum im sorry and that i love her",
+    "this is the last thing i'll write. sorry priya, you deserved better",
+    "I just wanted to say thank you to everyone at the group before I go. Sorry Liz.",
+    # giving things away, arrangements for when I'm gone
+    "sold my car and gave the money to my brother, i wont need it where im going",
+    "I've written down the passwords and the insurance details for my wife for when I'm gone",
+    "after I'm gone I want the kids to have the house sorted",
+    "I won't be at group next week. Or ever.",
+    # plans and means
+    "ive worked out how and when, im just waiting for the house to be empty",
+    "bought enough pills this time to make sure it works",
+    "i have the tablets lined up in front of me",
+    "drank half a bottle of vodka and took my nans tablets, feeling sleepy, sorry",
+]
+
+
+@pytest.mark.parametrize("message", INDIRECT)
+def test_indirect_wording_of_plans_dates_farewells_and_arrangements_is_a_crisis(message):
+    result = assess(message)
+    assert result.crisis and result.message == CRISIS_MESSAGE, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "we've picked the date for the summer picnic - after Eid so more people can come",
+        "what happens to the group's money when I'm gone? I'm moving to Spain in June",
+        "when I'm gone on maternity leave who should run the group?",
+        "this is my last message on the rota thread, promise!",
+        "I've written a goodbye card for our founder who's retiring, what should we give her?",
+        "sorry for the long message everyone, thank you for all the help",
+        "before I go on holiday, sorry for the late notice: the hall is booked till September",
+    ],
+)
+def test_the_same_words_in_ordinary_arrangements_are_not_crises(message):
+    assert not assess(message).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "a woman at our session today said she's chosen the day and it's this weekend",
+        "my daughter told me she's picked a date, after her brother's birthday, to kill herself",
+        "a member in our group chat just wrote kms tonight and now she's offline",
+        "there's a lad outside the hall, he's cutting his arms and there's a lot of blood",
+        "her ex is outside the venue right now saying he'll kill her",
+        "my dad used to come to your group, he's on the roof now saying he'll jump",
+    ],
+)
+def test_someone_else_in_danger_now_in_indirect_words_is_an_emergency(message):
+    result = assess(message)
+    assert result.crisis and result.message == SOMEONE_ELSE_MESSAGE, result.reasons
+
+
+def test_threats_to_the_writer_in_everyday_words_are_crises():
+    for message in (
+        "he said if I tell anyone he'll kill me",
+        "my husband says next time i'm dead. i'm hiding at my sister's",
+    ):
+        result = assess(message)
+        assert result.crisis and "danger" in result.reasons, message
