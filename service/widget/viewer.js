@@ -5,7 +5,8 @@
    Finding a sentence: the text layer's spans are read as one string of letters and digits only
    (lower case, NFKC), and so is the sentence, so line breaks, hyphenation at line ends,
    ligatures, quotes and spacing do not matter. A sentence carried as "head … tail" is marked
-   from its head to its tail; one that runs on to the next page is marked as far as it goes. */
+   from its head to its tail; one that runs on to the next page is marked as far as it goes
+   (its longest start or end found on the page, if that is a good part of it). */
 import * as pdfjs from "./pdfjs/pdf.min.mjs";
 
 const $ = (id) => document.getElementById(id);
@@ -29,6 +30,7 @@ const sentences = new URLSearchParams(location.hash.slice(1))
   .slice(0, 8);
 const ELLIPSIS = " … ";
 const MIN_PART = 24; // normalised characters: a shorter piece of a sentence is not marked
+const PART_SHARE = 0.3; // nor a piece shorter than this share of the sentence
 const ZOOMS = [0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 2.5, 3, 4];
 let fit = true;
 let zoom = 1;
@@ -114,12 +116,11 @@ function locate(flat, sentence) {
     if (t >= 0 && t < 1200) return [0, t + tail.length];
     return null;
   }
-  const start = longestPart(flat, whole, false);
-  const end = longestPart(flat, whole, true);
-  // a prefix counts at the end of the page, a suffix at its start
-  const best = [start, end]
-    .filter(Boolean)
-    .filter(([a, b]) => b === flat.length || a === 0)
+  // the sentence runs on from this page to the next (its start is here) or from the page
+  // before (its end is here); a running footer may follow it, so it need not end the page
+  const least = Math.max(MIN_PART, Math.ceil(whole.length * PART_SHARE));
+  const best = [longestPart(flat, whole, false), longestPart(flat, whole, true)]
+    .filter((part) => part && part[1] - part[0] >= least)
     .sort((x, y) => y[1] - y[0] - (x[1] - x[0]))[0];
   return best || null;
 }

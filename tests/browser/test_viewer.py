@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
@@ -265,3 +265,27 @@ def test_the_viewer_has_no_accessibility_violations(open_tab, servers, size, sch
     page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     found = page.evaluate(AXE_RUN, AXE_TAGS)
     assert not found, json.dumps(found, indent=1)
+
+
+@pytest.mark.browser
+def test_a_long_sentence_and_one_that_runs_on_to_the_next_page_are_marked(open_tab, servers):
+    tab = open_tab(viewport={"width": 1024, "height": 768})
+    page, api = tab.page, servers["api"].url
+    lines = guide().pages[1].lines
+    # "head … tail", as viewer_url carries a long sentence: everything between is marked
+    long = f"{lines[0][:30]} … {lines[-1][-25:]}"
+    # a sentence whose end is on the next page (physical page 3)
+    runs_on = lines[-1] + " " + guide().pages[2].lines[0]
+    fragment = "&".join("q=" + quote(s, safe="") for s in (long, runs_on))
+    open_viewer(tab, f"{api}/documents/guide.pdf/view?page=2#{fragment}")
+    marked = marked_text(page)
+    assert all(line.rstrip(".") in marked for line in lines), marked
+    assert "2 quoted sentences are highlighted" in page.locator("#status").inner_text()
+    page.locator("#next").click()
+    shown(page, 3)
+    assert marked_text(page) == guide().pages[2].lines[0], "the rest of it, on the next page"
+    assert "1 quoted sentence is highlighted" in page.locator("#status").inner_text()
+    page.locator("#next").click()
+    shown(page, 4)
+    assert marked_text(page) == ""
+    assert page.locator("#status").inner_text() == "The quoted text is not on this page."
