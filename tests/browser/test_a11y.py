@@ -266,13 +266,23 @@ def test_at_400_percent_zoom_nothing_is_out_of_reach(open_tab, servers, height):
     assert tab.errors == []
 
 
+# What would need scrolling sideways: boxes, or lines of text, outside the viewport's width.
 REFLOW_JS = """() => {
   const root = document.querySelector("peer-toolkit-widget").shadowRoot;
   const out = [];
-  for (const el of root.querySelectorAll(".tk-panel *")) {
+  const outside = (r) => r.width > 0 && (r.left < -0.5 || r.right > innerWidth + 0.5);
+  const walker = document.createTreeWalker(root.querySelector(".tk-panel"), NodeFilter.SHOW_ALL);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.nodeType === 1 ? n : n.parentElement;
     if (el.closest(".tk-sr") || !el.getClientRects().length) continue;
-    const r = el.getBoundingClientRect();
-    if (r.left < -0.5 || r.right > innerWidth + 0.5) out.push([el.className, r.left, r.right]);
+    let rects = [];
+    if (n.nodeType === 1) rects = [n.getBoundingClientRect()];
+    else if (n.nodeType === 3 && n.textContent.trim()) {
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      rects = [...range.getClientRects()];
+    }
+    if (rects.some(outside)) out.push([el.className || el.localName, n.textContent.slice(0, 40)]);
   }
   const panel = root.querySelector(".tk-panel"), log = root.querySelector(".tk-log");
   return { outside: out.slice(0, 10), panel: panel.scrollWidth - panel.clientWidth,
