@@ -1,10 +1,17 @@
-"""Extractive answers (pure): the documents' own sentences, each tied to a numbered citation.
+"""Extractive answers (pure): the documents' own sentences, each run tied to a numbered citation.
 
-No language model writes anything: the answer is 2-4 sentences quoted verbatim from the top
-passages, chosen by their similarity to the question (sentence vectors made at index build
-time), kept diverse, at most about 120 words, each followed by its [n] marker. When the best
-passage is not similar enough, the answer says plainly that the documents don't seem to cover
-the question, and the nearest passages are still returned to browse.
+No language model writes anything. For each thing the question asks (most ask one; "how do we
+find a venue and what should we charge?" asks two: service/question.py), the judge
+(service/judge.py) decides whether the passages found answer it. If so, the answer quotes an
+excerpt: the sentence that answers best, then the sentences that follow it in the same
+passage while they stay on the question (consecutive sentences read as the documents wrote
+them; a collage of loose sentences does not), with one [n] marker after the run; a second,
+shorter excerpt from another passage is added when the first is short. Contents lines,
+headings, list stubs, table cells and running footers are never quoted (service/sentences.py).
+
+A part the documents don't cover gets a fixed sentence naming that part; a question none of
+whose parts is covered gets the fixed NOT_COVERED sentence, and the nearest passages are
+returned as citations so that what the documents do say nearby can still be read.
 """
 
 from __future__ import annotations
@@ -15,22 +22,22 @@ from dataclasses import dataclass, field
 
 from index import Hit
 
+from . import question as q
+from .judge import Judge, for_model
+from .sentences import Candidate, candidates
+
 NOT_COVERED = (
     "The toolkit and reports don't seem to cover this. The closest sections are listed below in "
     "case they help."
 )
-_BULLET = re.compile(r"^\s*[•●▪◦○■□‣*–-]\s*")
-_WORD = re.compile(r"[a-z0-9]+")
-# A contents line: a section number first ("8.6 Why were ...", after its page number "16 8.6
-# ..."), or several numbered headings in one "sentence".
-_SECTION_NUMBER = re.compile(r"\b\d+(\.\d+)+\s+[A-Z]")
-_CONTENTS_START = re.compile(r"^(\d+\s+)?\d+(\.\d+)+\s")
-_LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")  # "4." split from its list item
-_SHORT_ITEM = 8  # words: a numbered item this short is a topic in a list, not an answer
-_STOP = frozenset(
-    "a an and are as at be by can do does for from how i if in is it of on or our should that the "
-    "their there they this to was we what when where which who why with you your".split()
-)
+PART_NOT_COVERED = "The toolkit and reports don't seem to cover this part: “{part}”"
+POOL = 4  # passages an excerpt may come from
+MAX_RUN = 4  # sentences in one excerpt
+DROP = 0.25  # the next sentence stays in the excerpt while its cosine is within this of the first's
+FLOOR = 0.3  # ... and at least this
+SHORT = 30  # words: an excerpt this short gets a second one from another passage
+SECOND = 0.12  # ... if that one's best sentence's cosine is within this of the first's
+_REFERS_BACK = re.compile(r"^(?:It|This|These|That|Those|They|Such|So|But|However|Also)\b")
 
 
 @dataclass(frozen=True)
@@ -47,52 +54,8 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    score: float
-    hit: int
-    position: int
-    text: str
-
-
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
-
-
-def _quotable(sentence: str, previous: str = "") -> str | None:
-    """The sentence without its bullet, if it reads as a sentence (not a heading or contents).
-
-    `previous` is the sentence before it in the passage: a bare list number there ("4.") makes
-    this a numbered item, quoted only when it says more than a topic's name.
-    """
-    bullet = bool(_BULLET.match(sentence))
-    text = _BULLET.sub("", sentence).strip()
-    tokens = text.split()
-    if not 5 <= len(tokens) <= 60 or text.endswith(":") or not re.search(r"[a-z]", text):
-        return None
-    if _CONTENTS_START.match(text) or len(_SECTION_NUMBER.findall(text)) >= 2:
-        return None
-    if _LIST_NUMBER.match(previous.strip()) and len(tokens) < _SHORT_ITEM:
-        return None
-    if sum(t.strip(".,;()").isdigit() for t in tokens) > len(tokens) / 5:
-        return None  # a table row or a contents line
-    if not bullet and not re.search(r"[.!?…][\"'”’)\]]*$", text):
-        return None  # a heading, a caption or a fragment cut from a table
-    return text
-
-
-def _candidates(hits: list[Hit], gate: float) -> list[_Candidate]:
-    """The quotable sentences of the passages scoring at least `gate`, best first."""
-    candidates: list[_Candidate] = []
-    for h, hit in enumerate(hits):
-        if hit.score < gate:
-            continue
-        sentences = hit.chunk.sentences
-        for i, (sentence, score) in enumerate(zip(sentences, hit.sentence_scores, strict=True)):
-            text = _quotable(sentence, sentences[i - 1] if i else "")
-            if text:
-                candidates.append(_Candidate(0.75 * score + 0.25 * hit.score, h, i, text))
-    return sorted(candidates, key=lambda c: -c.score)
+    return set(q.content_words(text))
 
 
 def _similar(a: str, b: str) -> bool:
@@ -100,59 +63,102 @@ def _similar(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) > 0.6
 
 
+def _follows(sentence: Candidate, anchor: Candidate) -> bool:
+    return sentence.cosine >= max(FLOOR, anchor.cosine - DROP)
+
+
+def _run(anchor: Candidate, scored: dict, budget: int, taken: list[str]) -> list[Candidate]:
+    """The excerpt that starts at `anchor` (or at the sentence before it, when the anchor only
+    makes sense after it) and continues while the next sentences stay on the question."""
+    run = [anchor]
+    before = scored.get((anchor.hit, anchor.position - 1))
+    if _REFERS_BACK.match(anchor.text) and before and _follows(before, anchor):
+        run.insert(0, before)
+    words = sum(len(s.text.split()) for s in run)
+    position = anchor.position + 1
+    while len(run) < MAX_RUN:
+        nxt = scored.get((anchor.hit, position))
+        if nxt is None or not _follows(nxt, anchor):
+            break
+        n = len(nxt.text.split())
+        if words + n > budget:
+            break
+        if not any(_similar(nxt.text, t) for t in taken):
+            run.append(nxt)
+            words += n
+        position += 1
+    return run
+
+
+def _excerpts(
+    part: q.Asked, hits: list[Hit], budget: int, taken: list[str]
+) -> list[list[Candidate]]:
+    """One or two excerpts answering `part`, best first (empty if nothing can be quoted)."""
+    scored = candidates(_words(part.text), hits, POOL)
+    ranked = sorted(scored.values(), key=lambda s: -s.score)
+    ranked = [s for s in ranked if not any(_similar(s.text, t) for t in taken)]
+    if not ranked:
+        return []
+    first = _run(ranked[0], scored, budget, taken)
+    runs = [first]
+    used = sum(len(s.text.split()) for s in first)
+    if used < SHORT:
+        texts = taken + [s.text for s in first]
+        for cand in ranked[1:]:
+            if cand.cosine < ranked[0].cosine - SECOND:
+                break
+            if cand.hit != first[0].hit and not any(_similar(cand.text, t) for t in texts):
+                second = _run(cand, scored, budget - used, texts)
+                runs.append(second[:2])
+                break
+    return runs
+
+
 def compose(
+    question: str,
     hits: Sequence[Hit],
     *,
-    threshold: float,
-    max_sentences: int = 4,
-    min_sentences: int = 2,
+    judge: Judge,
     max_words: int = 120,
-    pool: int = 4,
-    supporting: float = 0.8,
 ) -> Answer:
-    """Build the answer from a question's ranked `hits` (their sentence scores are the
-    sentences' similarity to the question; see the module docstring).
-
-    The answer is given when the best passage reaches `threshold`, from the sentences of the
-    passages of the `pool` that reach it too. When none of those has a sentence to quote (the
-    best passage may be a table), passages down to `supporting` × `threshold` are used.
-    """
+    """The answer to `question` from its ranked `hits` (their sentence scores are the
+    sentences' cosines with the question); see the module docstring."""
     hits = list(hits)
-    if not hits or hits[0].score < threshold:
+    if not hits:
+        return Answer(NOT_COVERED, False, [])
+    parts = q.parts(question)
+    budget = max(40, max_words // len(parts))
+    taken: list[str] = []
+    answers: list[list[list[Candidate]] | None] = []
+    for part in parts:
+        runs = (
+            _excerpts(part, hits, budget, taken)
+            if judge.judge(part, question, hits).answers
+            else []
+        )
+        answers.append(runs or None)
+        taken += [s.text for run in runs for s in run]
+    if all(a is None for a in answers):
         return Answer(NOT_COVERED, False, hits)
 
-    candidates = _candidates(hits[:pool], threshold) or _candidates(
-        hits[:pool], threshold * supporting
-    )
-
-    chosen: list[_Candidate] = []
-    words = 0
-    for cand in candidates:
-        if len(chosen) == max_sentences:
-            break
-        if len(chosen) >= min_sentences and cand.score < chosen[0].score - 0.12:
-            break
-        n = len(cand.text.split())
-        if words + n > max_words or any(_similar(cand.text, c.text) for c in chosen):
-            continue
-        chosen.append(cand)
-        words += n
-    if not chosen:
-        return Answer(NOT_COVERED, False, hits)
-
-    # Passages in the order of their best sentence; sentences in document order within each.
     order: list[int] = []
-    for cand in chosen:
-        if cand.hit not in order:
-            order.append(cand.hit)
+    for runs in answers:
+        for run in runs or []:
+            if run[0].hit not in order:
+                order.append(run[0].hit)
     number = {h: n for n, h in enumerate(order, start=1)}
     cited = [hits[h] for h in order] + [hit for h, hit in enumerate(hits) if h not in number]
-    quotes = [
-        Quote(number[c.hit], c.text)
-        for c in sorted(chosen, key=lambda c: (number[c.hit], c.position))
-    ]
-    text = " ".join(f"{q.sentence} [{q.n}]" for q in quotes)
-    return Answer(text, True, cited, quotes)
+    pieces: list[str] = []
+    quotes: list[Quote] = []
+    for part, runs in zip(parts, answers, strict=True):
+        if runs is None:
+            pieces.append(PART_NOT_COVERED.format(part=part.text.rstrip("?.! ") + "?"))
+            continue
+        for run in runs:
+            n = number[run[0].hit]
+            pieces.append(" ".join(s.text for s in run) + f" [{n}]")
+            quotes += [Quote(n, s.text) for s in run]
+    return Answer(" ".join(pieces), True, cited, quotes)
 
 
 def preceded_by(message: str, answer: Answer) -> Answer:
@@ -163,3 +169,9 @@ def preceded_by(message: str, answer: Answer) -> Answer:
     if not answer.answered:
         return Answer(message, False, [])
     return Answer(f"{message}\n\n{answer.text}", True, answer.citations, answer.quotes)
+
+
+def judge_for(fingerprint: str, fallback_threshold: float) -> Judge:
+    """The judge for an embedding model: the learned one it was trained for, else the plain
+    score threshold (service/judge.py)."""
+    return for_model(fingerprint, fallback_threshold)

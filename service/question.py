@@ -1,0 +1,200 @@
+"""What a question asks (pure): its clauses, its parts, and the kind of detail it wants.
+
+Organisers often describe their situation before asking ("we meet in a church hall ... where
+do we start?"), so the clause that asks is not the whole message; and a question may ask two
+things at once ("how do we find a venue and what should we charge?"), each of which the
+documents may or may not cover. The kind of detail asked for (an amount of money, a number, a
+date or time, a named service) is what similarity cannot check: "the toolkit talks about room
+hire" is not "the toolkit says what room hire costs".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[a-z0-9£$€]+(?:['’][a-z]+)?")
+STOP = frozenset(
+    """a about actually all also am an and any anyone anything are as at be been being but by
+    can could did do does doing done even ever for from get got had has have how i i'm if in
+    into is it it's its just know like me might more much my need no not of on one or our ours
+    out please really should so some someone something than thanks that that's the their them
+    then there they this those to too up us very want was we we're we've what what's whats when
+    where which who why will with would you your yours hi hello thank cheers""".split()
+)
+QUESTION_WORDS = frozenset(
+    "how what whats what's where when who whom which why can could should do does did is are "
+    "was were will would any anything".split()
+)
+# Where a sentence turns into a second question: ", and what ...", "and how much ...".
+_PART_JOIN = re.compile(
+    r",?\s+(?:and|also|plus|or)\s+(?=(?:how|what|what's|whats|where|when|who|which|why|should|"
+    r"can|do|does|is|are)\b)",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"(?<=[.!?])\s+|\n+|;\s+")
+_MIN_PART_WORDS = 2  # content words: "any advice?" is not a question of its own
+
+_MONEY_WORDS = (
+    r"(?:cost|costs|money|charge|charges|pay|paid|fee|fees|price|budget|spend|worth|£|rate|"
+    r"afford|save|saves|grant|grants|funding)"
+)
+_MONEY_ASK = re.compile(
+    rf"\bhow much\b(?!\s+of\b)(?=.*{_MONEY_WORDS})|\bhow much (?:is|does|do|will|would) it\b"
+    rf"|\b(?:cost|costs|price|prices|fee|fees|rate|salary|wage|pay|paid|charge|charges)\b"
+    rf"(?=.*\b(?:per|an? (?:hour|session|week|month|year|person)|usually|typical|going|exact))"
+    rf"|\bwhat(?:'s| is| are)? the (?:going |usual |typical |average )?"
+    rf"(?:cost|price|fee|rate|charge)s?\b",
+    re.IGNORECASE,
+)
+_NUMBER_ASK = re.compile(
+    r"\bhow (?:many|long|often|big|old|far|soon|quickly)\b|\bwhat (?:percentage|proportion|"
+    r"share|number|age)\b|\bexact(?:ly)? (?:number|figure|maximum|minimum)\b"
+    r"|\bmaximum\b|\bminimum\b",
+    re.IGNORECASE,
+)
+_DATE_ASK = re.compile(
+    r"(?:^|\band |, )when\b|\bwhat (?:date|day|year|month|time|hours)\b|\bdeadline\b"
+    r"|\bopening hours\b|\bwhat time\b|\bopen (?:on|at)\b",
+    re.IGNORECASE,
+)
+_NAME_ASK = re.compile(
+    r"\bwhich (?:\w+ ){0,2}(?:app|apps|bank|banks|company|companies|insurer|insurance|funder|"
+    r"funders|charity|charities|organisation|organisations|service|services|group|groups|"
+    r"platform|website|gp|surgeries|course|provider|providers|helpline)\b"
+    r"|\bname of\b|\brecommend\b|\bwho is the (?:current )?\w+|\bthe best (?:\w+ ){0,2}"
+    r"(?:app|platform|website|course|book|company|provider)\b|\baddress\b|\bphone number\b"
+    r"|\bnumber for\b|\bcontact details for\b|\bnear me\b|\bin my area\b",
+    re.IGNORECASE,
+)
+# What a sentence gives: an amount of money, a number, a date or time.
+_AMOUNT = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|p\b|pence|million|k\b)", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\b\d+(?:[.,]\d+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|dozen|half|once|twice|weekly|monthly|daily|annual|"
+    r"fortnightly)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"weekdays?|weekends?|daytime|evening|morning|afternoon|midnight|noon)\b"
+    r"|\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b|\b24/7\b|\b24 hours\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
+# The documents saying outright that a detail is not known or not given: the right answer to
+# a question about that detail, whatever kind of detail it is.
+NOT_GIVEN = re.compile(
+    r"\b(?:do|does|did) not (?:give|report|say|state|include|summarise|explain|claim|record|"
+    r"publish|show)\b|\bnot stated\b|\bno figures\b|\bnot known\b|\bunknown\b|\bcannot say\b"
+    r"|\bnot reported\b|\bnot available\b|\bnone (?:were|was) available\b",
+    re.IGNORECASE,
+)
+
+KINDS = ("money", "number", "date", "name")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One thing a question asks: its words and the kind of detail it wants (or None)."""
+
+    text: str
+    kind: str | None
+
+
+def stem(word: str) -> str:
+    """A crude stemmer, enough to match 'venues'/'venue', 'meetings'/'meeting'/'meet' and
+    'charges'/'charge' (the first six letters of what is left)."""
+    word = word.replace("’", "'").split("'")[0]
+    if len(word) > 4:
+        if word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif word.endswith(("sses", "xes", "zes", "ches", "shes")):
+            word = word[:-2]
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+    for suffix in ("ing", "ed", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def content_words(text: str) -> list[str]:
+    """The question's meaningful words, stemmed, in order (stop words dropped)."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1]
+
+
+def clauses(question: str) -> list[str]:
+    """The question's sentences (and lines), each stripped; never empty for a non-empty text."""
+    parts = [c.strip() for c in _CLAUSE_END.split(question) if c.strip()]
+    return parts or [question.strip()]
+
+
+def _is_question(clause: str) -> bool:
+    words = clause.lower().split()
+    return clause.rstrip().endswith("?") or bool(words and words[0].strip(",") in QUESTION_WORDS)
+
+
+def asking_clause(question: str) -> str:
+    """The clause that asks: the last one that reads as a question, else the last clause."""
+    parts = clauses(question)
+    asking = [c for c in parts if _is_question(c) and len(content_words(c)) >= _MIN_PART_WORDS]
+    return (asking or [c for c in parts if _is_question(c)] or parts)[-1]
+
+
+def kind_of(text: str) -> str | None:
+    """The kind of detail a question (part) asks for: money, number, date, name, or None."""
+    if _MONEY_ASK.search(text):
+        return "money"
+    if _NAME_ASK.search(text):
+        return "name"
+    if _DATE_ASK.search(text):
+        return "date"
+    if _NUMBER_ASK.search(text):
+        return "number"
+    return None
+
+
+def parts(question: str) -> list[Asked]:
+    """The separate things a question asks, in order; one item for a simple question.
+
+    Question sentences of the message are parts (the context before them is not), and so are
+    the halves of one sentence joined by "and what/how/..."; a question sentence with fewer
+    than two content words ("any advice?") is not one.
+    """
+    pieces: list[str] = []
+    for clause in clauses(question):
+        if not _is_question(clause) or len(content_words(clause)) < _MIN_PART_WORDS:
+            continue  # context, or "any advice?"
+        split = [p.strip(" ,") for p in _PART_JOIN.split(clause) if p.strip(" ,")]
+        pieces += [p for p in split if content_words(p)] if len(split) > 1 else [clause]
+    if len(pieces) <= 1:
+        return [Asked(question.strip(), kind_of(asking_clause(question)))]
+    return [Asked(p, kind_of(p)) for p in pieces]
+
+
+def gives(sentence: str, kind: str | None) -> bool:
+    """Whether a sentence contains the kind of detail asked for (None: any sentence does)."""
+    if kind is None or NOT_GIVEN.search(sentence):
+        return True
+    if kind == "money":
+        return bool(_AMOUNT.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    return bool(_NAME.search(sentence))
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not the first of a sentence: places, services, people
+    (not acronyms, which the documents often spell another way: BME, BAME)."""
+    found: set[str] = set()
+    for clause in clauses(text):
+        words = re.findall(r"[A-Za-z][A-Za-z'’-]*", clause)
+        for w in words[1:]:
+            if w[0].isupper() and not w.isupper() and w.lower() not in STOP and w[:2] != "I'":
+                found.add(w.lower())
+    return found

@@ -1,0 +1,119 @@
+"""Which sentences of a passage can be quoted as an answer (pure).
+
+A passage's sentences come from PDF text: besides prose they hold contents lines ("8.6 Why were
+... 16"), headings and list stubs ("Privacy.", "Costs and terms."), table cells run together,
+running footers the cleaning missed, and fragments cut at a page break. Only a sentence that
+reads on its own is quoted: a capital first, a verb-bearing length, an end stop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index import Hit
+
+from .question import content_words as _content_words
+
+_BULLET = re.compile(r"^\s*[•●▪◦○■□‣*–-]\s*")
+# A contents line: a section number first ("8.6 Why were ...", after its page number "16 8.6
+# ..."), or several numbered headings in one "sentence".
+_SECTION_NUMBER = re.compile(r"\b\d+(\.\d+)+\s+[A-Z]")
+_CONTENTS_START = re.compile(r"^(\d+\s+)?\d+(\.\d+)+\s")
+_LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")  # "4." split from its list item
+# The bundled sample edition's running footer, where the cleaning leaves it in a passage
+_RUNNING = re.compile(r"\bsample edition written for the\b", re.IGNORECASE)
+_TABLE_MARK = re.compile(r"\s\|\s|\t|\s{3,}")
+# Table cells run together: a heading row of capitalised words ("Measure Figure People ...")
+_CAPITALISED_RUN = re.compile(
+    r"(?:\b[A-Z][a-z]*\b[^\w,.;:]+){6,}|:\s+[A-Z][a-z]+\s+[A-Z][a-z]+\s+[A-Z]"
+)
+_LABEL = re.compile(r"^[A-Z][^.!?:]{0,60}[.:]\s")  # "Getting there. Is it on a bus route?"
+_CAPS_RUN = re.compile(r"\b[A-Z]{2,}\s+[A-Z]{2,}\b")  # "SAMPLE EDITION" on a cover
+# A box's label and title run into its first sentence: "Tip: Walk the route Before the ..."
+_BOX_TITLE = re.compile(
+    r"^(?:Tip|Note|Example(?: \(fictional\))?|Case):\s+[A-Z][^A-Z\"“]*?\s(?=[A-Z\"“])"
+)
+_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_MIN_WORDS, _MAX_WORDS = 5, 60
+SHORT_ITEM = 8  # words: a numbered or bulleted item this short is a topic, not an answer
+
+
+def quotable(sentence: str, previous: str = "") -> str | None:
+    """The sentence without its bullet, if it reads as a sentence (else None).
+
+    `previous` is the sentence before it in the passage: a bare list number there ("4.") makes
+    this a numbered item, quoted only when it says more than a topic's name.
+    """
+    bullet = bool(_BULLET.match(sentence))
+    text = _BOX_TITLE.sub("", _BULLET.sub("", sentence).strip())
+    tokens = text.split()
+    if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS or text.endswith(":"):
+        return None
+    if not re.search(r"[a-z]", text) or not (text[0].isupper() or text[0] in "\"“'‘("):
+        return None  # a fragment continuing from the page before
+    if _CONTENTS_START.match(text) or len(_SECTION_NUMBER.findall(text)) >= 2:
+        return None
+    if _CAPS_RUN.search(text):
+        return None  # a cover or a heading in capitals
+    if _RUNNING.search(text) and len(tokens) < 20:
+        return None  # a running footer, alone or after the chapter's title
+    if (_LIST_NUMBER.match(previous.strip()) or bullet) and len(tokens) < SHORT_ITEM:
+        return None
+    if _TABLE_MARK.search(text) or _CAPITALISED_RUN.search(text):
+        return None  # table cells
+    digits = sum(t.strip(".,;()").replace(",", "").isdigit() for t in tokens)
+    if digits >= 3 and digits > len(tokens) / 4:
+        return None  # a table row or a contents line
+    if not _END.search(text):
+        return None  # a heading, a caption or a fragment cut from a table
+    if (
+        text.count(",") == 0
+        and len(tokens) <= 6
+        and not re.search(r"\b(is|are|was|do|can)\b", text)
+    ):
+        return None  # "Arrival (10 minutes)."
+    return text
+
+
+def without_label(text: str) -> str:
+    """ "Getting there. Is it on a bus route?": the list label run into the sentence stays in
+    the quote (it is the documents' text), but is not what the sentence says."""
+    match = _LABEL.match(text)
+    return text[match.end() :] if match and len(match.group().split()) <= 4 else text
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A quotable sentence of a passage among the hits, with how well it matches."""
+
+    score: float
+    cosine: float  # with the question (the search's sentence score)
+    hit: int  # index in the hit list
+    position: int  # index in the passage's sentences
+    text: str
+
+
+OVERLAP_WEIGHT = 0.3  # score: cosine with the question + this x the share of the part's words
+PASSAGE_WEIGHT = 0.1  # ... + this x the passage's score
+
+
+def candidates(words: set[str], hits: Sequence[Hit], pool: int) -> dict[tuple[int, int], Candidate]:
+    """Every quotable sentence of the first `pool` hits, keyed by (hit, position), scored by
+    its cosine with the question (computed by the search), its share of `words` (the content
+    words of the part being answered: service/question.py) and its passage's score."""
+    out: dict[tuple[int, int], Candidate] = {}
+    for h, hit in enumerate(hits[:pool]):
+        sentences = hit.chunk.sentences
+        for i, (sentence, cosine) in enumerate(zip(sentences, hit.sentence_scores, strict=True)):
+            text = quotable(sentence, sentences[i - 1] if i else "")
+            if text:
+                overlap = len(words & content_words(text)) / len(words) if words else 0.0
+                score = cosine + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * hit.score
+                out[h, i] = Candidate(score, cosine, h, i, text)
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    return set(_content_words(text))
