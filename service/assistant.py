@@ -123,7 +123,8 @@ class Assistant:
     ) -> composer.Answer:
         earlier = [t.content for t in history if t.role == "user"]
         hits = self.engine.index().search(safety.search_text(question, check), k=k, history=earlier)
-        return composer.compose(hits, threshold=self.answer_threshold)
+        judge = composer.judge_for(self.engine.embedder.fingerprint, self.answer_threshold)
+        return composer.compose(question, hits, judge=judge)
 
     def warm_up(self) -> None:
         """Load the model and the crisis signals, then the index (which may not exist yet)."""
