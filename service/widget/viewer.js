@@ -31,6 +31,7 @@ const sentences = new URLSearchParams(location.hash.slice(1))
 const ELLIPSIS = " … ";
 const MIN_PART = 24; // normalised characters: a shorter piece of a sentence is not marked
 const PART_SHARE = 0.3; // nor a piece shorter than this share of the sentence
+const LOOK_AHEAD = 2; // pages after the cited one searched when the quotes are not on it
 const ZOOMS = [0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 2.5, 3, 4];
 let fit = true;
 let zoom = 1;
@@ -247,9 +248,30 @@ async function render() {
   if (first && firstRender) {
     first.scrollIntoView({ block: "center", inline: "nearest" });
   }
+  if (firstRender && sentences.length && !found) {
+    // A passage that runs over a page break is cited at its first page, and the quoted
+    // sentences may all be on the next: open the page they are on instead.
+    const later = await pageWithQuotes(current + 1, Math.min(current + LOOK_AHEAD, total));
+    if (mine !== seq) return;
+    if (later) {
+      go(later);
+      return;
+    }
+  }
   firstRender = false;
   main.dataset.shown = String(current); // drawn and marked (the browser tests wait for it)
   setBusy(false);
+}
+
+/** The first page from `from` to `to` whose text holds one of the sentences, or 0. */
+async function pageWithQuotes(from, to) {
+  for (let n = from; n <= to; n++) {
+    const page = await doc.getPage(n);
+    const content = await page.getTextContent();
+    const flat = normalise(content.items.map((item) => item.str || "").join(""));
+    if (sentences.some((s) => locate(flat, s))) return n;
+  }
+  return 0;
 }
 
 function go(n) {

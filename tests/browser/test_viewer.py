@@ -289,3 +289,20 @@ def test_a_long_sentence_and_one_that_runs_on_to_the_next_page_are_marked(open_t
     shown(page, 4)
     assert marked_text(page) == ""
     assert page.locator("#status").inner_text() == "The quoted text is not on this page."
+
+
+@pytest.mark.browser
+def test_quotes_on_the_page_after_the_cited_one_open_that_page(open_tab, servers):
+    """A passage over a page break is cited at its first page; its quote may be on the next."""
+    tab = open_tab(viewport={"width": 1024, "height": 768})
+    page, api = tab.page, servers["api"].url
+    on_page_3 = guide().pages[2].lines[2]
+    open_viewer(tab, f"{api}/documents/guide.pdf/view?page=2#q={quote(on_page_3, safe='')}")
+    shown(page, 3)
+    assert marked_text(page) == on_page_3
+    assert "page=3" in page.url
+    # nowhere near: the cited page stays, and says so
+    nowhere = quote("A sentence that is in none of these documents at all.", safe="")
+    page.goto(f"{api}/documents/guide.pdf/view?page=2#q={nowhere}")
+    shown(page, 2)
+    assert page.locator("#status").inner_text() == "The quoted text is not on this page."
