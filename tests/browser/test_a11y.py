@@ -152,6 +152,16 @@ def test_axe_finds_no_violation_in_the_widget(open_tab, servers, axe_source, sta
     assert not found, json.dumps(found, indent=1)
 
 
+@pytest.mark.parametrize("state", ["answered", "crisis", "error-500"])
+def test_axe_finds_no_violation_in_the_dark_scheme(open_tab, servers, axe_source, state):
+    tab = open_tab(viewport=DESKTOP, color_scheme="dark")
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    show_state(page, state)
+    found = violations(page, axe_source)
+    assert not found, json.dumps(found, indent=1)
+
+
 # --- layouts -----------------------------------------------------------------------------
 # Visible means on screen and not covered: the element the browser hits at the point is it.
 HIT_JS = """([selector, index]) => {
