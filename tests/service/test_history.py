@@ -56,3 +56,25 @@ def test_the_openapi_document_shows_history(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     history = spec["components"]["schemas"]["AskIn"]["properties"]["history"]
     assert history["type"] == "array" and history["maxItems"] == 10
+
+
+def _top_section(client, question: str, history: list[dict]) -> str | None:
+    r = client.post("/api/v1/ask", json={"question": question, "history": history})
+    assert r.status_code == 200
+    citations = r.get_json()["citations"]
+    return citations[0]["section"] if citations else None
+
+
+SILENCE = "What can facilitators do when nobody talks at a first meeting?"
+
+
+@pytest.mark.parametrize("follow_up", ["anything else?", "and then?", "and how about them?"])
+def test_a_follow_up_is_answered_in_the_conversations_context(client, follow_up):
+    history = [turn(SILENCE), turn("Silence at a first meeting is normal ... [1]", "assistant")]
+    assert _top_section(client, follow_up, history) == "When nobody talks"
+    assert _top_section(client, follow_up, []) != "When nobody talks"
+
+
+def test_a_new_question_is_not_dragged_back_to_the_old_topic(client):
+    new = "What should the group agree about confidentiality and ground rules?"
+    assert _top_section(client, new, [turn(VENUE)]) == "Ground rules"
