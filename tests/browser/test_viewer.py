@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pytest
 
 from service.viewer import MAX_SENTENCES, viewer_url
-from tests.browser.conftest import PHONE, guide
+from tests.browser.conftest import PHONE, ROOT, _serve, guide
 
 GROUND_RULES = "How do we agree ground rules as a group?"
 ASKED = "Agree the ground rules together at the first meeting."
@@ -306,3 +306,64 @@ def test_quotes_on_the_page_after_the_cited_one_open_that_page(open_tab, servers
     page.goto(f"{api}/documents/guide.pdf/view?page=2#q={nowhere}")
     shown(page, 2)
     assert page.locator("#status").inner_text() == "The quoted text is not on this page."
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    """The service over the bundled sample-edition PDFs (docs_src/), hash embedder."""
+    from index import HashEmbedder, build
+    from service import create_app
+
+    folder = tmp_path_factory.mktemp("bundled")
+    build(ROOT / "docs_src", folder / "index", HashEmbedder(), progress=False)
+    app = create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(folder / "index"),
+            "DOCS_DIR": str(ROOT / "docs_src"),
+            "MODEL": "hash",
+            "DATABASE": f"sqlite:///{folder / 'bundled.db'}",
+            "RELOAD_INTERVAL": 0.0,
+            "SECRET_KEY": "viewer-tests",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    server = _serve(app)
+    yield app, server.url
+    server.server.shutdown()
+
+
+@pytest.mark.browser
+def test_sentences_of_the_bundled_documents_are_found_and_marked(open_tab, bundled):
+    """Real PDFs (page labels, hyphenation, running headers, two columns of text): a sample of
+    their sentences, carried as viewer_url carries them, found on the page the viewer opens."""
+    app, url = bundled
+    index = app.extensions["toolkit"].index()
+    files = {d.id: d.filename for d in index.documents}
+    chunks = list(index.chunks)
+    cases = []
+    with app.test_request_context(base_url=url):
+        for chunk in chunks[:: max(1, len(chunks) // 16)]:
+            sentences = [s for s in chunk.sentences if len(s.split()) >= 8 and s[-1] in ".!?"]
+            if sentences:
+                sentence = max(sentences, key=len)  # the long ones travel as head … tail
+                link = viewer_url(files[chunk.document_id], chunk.page_start, [sentence])
+                cases.append((chunk, sentence, link))
+    assert len(cases) >= 12 and any(" … " in sentences_of(c[2])[0] for c in cases)
+    tab = open_tab(viewport={"width": 1024, "height": 768})
+    page = tab.page
+    missed = []
+    for chunk, sentence, link in cases:
+        page.goto("about:blank")
+        page.goto(link)
+        page.wait_for_function("() => document.getElementById('main').dataset.shown")
+        opened = int(page.locator("#page-number").input_value())
+        marked = marked_text(page)
+        words = sentence.split()
+        ok = chunk.page_start <= opened <= chunk.page_end and (
+            words[0] in marked and words[-1].rstrip(".!?") in marked
+        )
+        if not ok:
+            missed.append((chunk.page_start, chunk.page_end, opened, sentence, marked))
+    assert not missed, missed
+    assert tab.errors == []
