@@ -338,6 +338,8 @@ def test_at_200_percent_text_size_the_send_button_is_not_clipped(open_tab, serve
         page.locator(selector).focus()
         page.evaluate(STILL_JS)
         assert fully_visible(page, selector), (selector, visible(page, selector))
+    for icon in [".tk-send svg", ".tk-close svg"]:
+        assert page.locator(icon).bounding_box()["width"] >= font, f"{icon} grows with the text"
     box = page.locator("#tk-input")
     assert box.bounding_box()["height"] <= box.evaluate(ONE_LINE_JS) + 4, (
         "the empty box is one line high, whatever its wrapped placeholder's height"
