@@ -147,7 +147,7 @@ def share_chart(buckets: list[Bucket], width: int = 640, height: int = 180) -> s
     bar_w = (width - left) / n
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart-title" preserveAspectRatio="none" '
+        f'aria-labelledby="chart-title" '
         f'xmlns="http://www.w3.org/2000/svg">',
         '<title id="chart-title">Share of questions answered, '
         f"{escape(buckets[0].label) if buckets else ''} to "

@@ -158,9 +158,11 @@ def run(folder: Path, src: Path, out: Path, model: str | None, options: dict | N
     with (folder / LOCK).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # waits for a build in progress
         while (folder / PENDING).exists():
-            (folder / PENDING).unlink(missing_ok=True)
             started = _now()
+            # "running" before the mark goes, so that a reader never sees neither; a change
+            # made before the unlink is still read by this build, which starts after it
             _write_state(folder, state="running", started_at=started)
+            (folder / PENDING).unlink(missing_ok=True)
             with (folder / LOG).open("w", encoding="utf-8") as log:
                 sys.stderr = log
                 try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import shutil
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ def check_pdf(path: Path) -> None:
         if pages == 0:
             raise UploadRefused("The PDF has no pages.")
         for page in reader.pages[:TEXT_PAGES]:
-            if (page.extract_text() or "").strip():
+            if _shows_text(page):
                 return
     except UploadRefused:
         raise
@@ -93,6 +94,29 @@ def check_pdf(path: Path) -> None:
         f"No text was found on the first {min(pages, TEXT_PAGES)} pages: it may be a scan "
         "(images of pages). Upload a PDF with selectable text."
     )
+
+
+# a string (literal, hex or array) followed by a text-showing operator, in a content stream
+_TEXT_OPERATOR = re.compile(rb"[)>\]]\s*(?:Tj|TJ|'|\")")
+
+
+def _shows_text(page, depth: int = 0) -> bool:
+    """Whether the page draws any text: a font and a text-showing operator in its content or
+    in a form it draws. Much cheaper than extracting the text (which decodes every font, and
+    can take seconds a page); the build reports a page whose text cannot be read after all."""
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else {}
+    contents = page.get_contents() if depth == 0 else page
+    data = contents.get_data() if contents is not None else b""
+    if resources.get("/Font") and _TEXT_OPERATOR.search(data):
+        return True
+    xobjects = resources.get("/XObject")
+    if depth < 2 and xobjects is not None:
+        for ref in xobjects.get_object().values():
+            form = ref.get_object()
+            if form.get("/Subtype") == "/Form" and _shows_text(form, depth + 1):
+                return True
+    return False
 
 
 class DocumentFolder:

@@ -74,6 +74,8 @@ def test_sign_in_upload_listed_answered_and_gaps(tab, console, shots):
 
     sign_in(page, url, "not the password")
     expect(page.locator("#login-error")).to_contain_text("do not match")
+    assert [e for e in tab.errors if "401" not in e] == []  # the refused sign-in is a 401 page
+    tab.errors.clear()
     sign_in(page, url, PASSWORD)
     expect(page.get_by_role("heading", name="What people ask")).to_be_visible()
 
