@@ -26,7 +26,7 @@ index: $(STAMP)  ## (re)build the index of docs_src/ (unchanged PDFs are reused)
 
 run: $(INDEX_DIR)/manifest.json  ## set up, build the index if missing, and start the service
 	$(PY) -m index.onnx_export  # the ONNX model the workers load (kept in instance/models)
-	@echo "Starting on http://127.0.0.1:8000/ (API docs: /api/v1/docs). Ctrl-C stops it."
+	@echo "Starting on http://$$($(PY) -c "import runpy; print(runpy.run_path('gunicorn.conf.py')['bind'])")/ (API docs: /api/v1/docs). Ctrl-C stops it."
 	TOOLKIT_INDEX_DIR=$(INDEX_DIR) TOOLKIT_DOCS_DIR=$(DOCS_DIR) $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 # axe-core for the accessibility tests (tests/browser/test_a11y.py), pinned by package-lock.json

@@ -1,8 +1,21 @@
 """gunicorn settings for `gunicorn -c gunicorn.conf.py wsgi:app` (what `make run` starts).
 
-One single-threaded sync worker per core, one encoder thread per worker: a query's cost is one
-encode on one core, so on 2 cores that was the fastest setting measured (bench/http_load.py),
-ahead of one worker with two encoder threads, three workers, or threaded workers.
+One worker per core, one encoder thread per worker: a query's cost is one encode on one core.
+The workers are threaded (gthread, `THREADS` threads each) so that a slow client holds one
+thread, not a whole worker: with sync workers two clients that sent their headers a byte at a
+time held both workers and every other request timed out. gthread also waits for a new
+connection's first bytes on its event loop (gunicorn's 5 s data timeout), not in a thread.
+Production still runs behind a buffering proxy (nginx; see the README), which shields the
+workers from slow clients entirely.
+
+Shutdown (SIGTERM): each worker first accepts every connection already waiting in the listen
+queue, then answers them and those in flight within `graceful_timeout`, then writes the queued
+query-log rows (`worker_exit`) and ends with `os._exit`: the C++ destructors that would
+otherwise run at exit join a thread that ONNX Runtime starts when it is imported, in the
+master, before the fork; that thread does not exist in a worker, so the join threw
+`std::system_error` and every worker died with SIGABRT. gunicorn's control socket is off: its
+default path (~/.gunicorn/gunicorn.ctl) is shared by every instance of the user, and stopping
+one instance deleted another's (signals do the same job: HUP, TERM, TTIN, TTOU).
 
 The app is preloaded: the master loads the model and the index and warms up once, then forks
 the workers, which share those pages (copy-on-write) instead of loading a copy each; start-up
@@ -23,6 +36,9 @@ import gc
 import logging
 import multiprocessing
 import os
+import sys
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 # Before the app (numpy, FAISS, onnxruntime, tokenizers) is imported in the master.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -31,17 +47,43 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 bind = os.environ.get("TOOLKIT_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TOOLKIT_WORKERS", multiprocessing.cpu_count()))
-threads = 1
-worker_class = "sync"
+THREADS = 4
+threads = THREADS
 preload_app = True
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+control_socket_disable = True  # see above: one shared path for every instance
 accesslog = None  # questions are personal data: no access log (paths and bodies stay out)
 errorlog = "-"
 loglevel = "info"
 
 ENCODER_THREADS = 1
+LOG_FLUSH_SECONDS = 5  # of graceful_timeout, for writing the queued query-log rows
+
+
+class DrainingThreadWorker(ThreadWorker):
+    """gthread, except that SIGTERM first takes in the connections already waiting to be
+    accepted (they are answered like those in flight; before, they were reset)."""
+
+    def handle_exit(self, sig, frame):
+        if self.alive:
+            self.method_queue.defer(self._accept_waiting)
+        super().handle_exit(sig, frame)
+
+    def _accept_waiting(self):
+        for listener in self.sockets:
+            while self.nr_conns < self.worker_connections:
+                try:
+                    client, address = listener.accept()
+                except OSError:  # EAGAIN: none left waiting
+                    break
+                self.nr_conns += 1
+                client.setblocking(True)
+                self.enqueue_req(TConn(self.cfg, client, address, listener.getsockname()))
+
+
+worker_class = DrainingThreadWorker
 
 
 def _assistant(app):
@@ -73,3 +115,24 @@ def post_worker_init(worker):
         assistant.warm_up()  # loaded in the master already: only checks the index is current
     except Exception as exc:
         logging.getLogger("gunicorn.error").warning("worker started without an index: %s", exc)
+
+
+def worker_exit(server, worker):
+    """In a worker that is ending: write the queued query-log rows, then end the process
+    without the C++ exit-time destructors (see above). Also called in the master for a worker
+    that is already gone: nothing to do there."""
+    if os.getpid() != worker.pid:
+        return
+    exc = sys.exc_info()[1]
+    code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 0
+    if exc is not None and not isinstance(exc, SystemExit):
+        code = 1
+    try:
+        storage = worker.wsgi.extensions["toolkit_storage"]
+        storage.close(timeout=LOG_FLUSH_SECONDS)
+    except Exception:
+        server.log.exception("could not close the database")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -84,9 +84,20 @@ def real_embedder(model_cache):
 
 
 @pytest.fixture(scope="session")
-def external_index(tmp_path_factory, real_embedder) -> tuple[Index, StoredIndex]:
-    if not EXTERNAL.is_dir():
-        pytest.fail(f"the shared external corpus is missing at {EXTERNAL}")
+def external_corpus() -> Path:
+    """../shared/corpora/external: beside a checkout in CI and on the team's machines, not on a
+    newcomer's fresh clone. Without it the tests that need it skip with the reason (so that
+    `make test` works there), and fail in CI (CI=true), which must have it."""
+    if not any(EXTERNAL.glob("*.pdf")):
+        reason = f"the shared external corpus is not at {EXTERNAL}"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"CI must have it: {reason}", pytrace=False)
+        pytest.skip(f"{reason} (it is beside the checkout in CI)")
+    return EXTERNAL
+
+
+@pytest.fixture(scope="session")
+def external_index(tmp_path_factory, real_embedder, external_corpus) -> tuple[Index, StoredIndex]:
     out = tmp_path_factory.mktemp("external") / "index"
     report = build(EXTERNAL, out, real_embedder, progress=False)
     assert report.skipped == []

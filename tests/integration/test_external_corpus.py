@@ -7,7 +7,7 @@ import pytest
 from index.clean import clean_pages
 from index.eval import evaluate, load_qa
 from index.pdf import read_pdf
-from tests.integration.conftest import DATA, EXTERNAL, norm
+from tests.integration.conftest import DATA, norm
 
 pytestmark = pytest.mark.model
 
@@ -17,10 +17,10 @@ def _chunks_of(stored, filename: str):
     return [c for c in stored.chunks if c.document_id == doc_id]
 
 
-def test_every_external_pdf_is_indexed(external_index):
+def test_every_external_pdf_is_indexed(external_index, external_corpus):
     _, stored = external_index
     names = sorted(d["filename"] for d in stored.manifest["documents"])
-    assert names == sorted(p.name for p in EXTERNAL.glob("*.pdf"))
+    assert names == sorted(p.name for p in external_corpus.glob("*.pdf"))
     assert sum(d["pages"] for d in stored.manifest["documents"]) == 328
 
 
@@ -33,10 +33,10 @@ def test_passages_carry_their_physical_page(external_index, external_facts):
             assert chunk.page_start <= fact["page"] <= chunk.page_end, (fact, chunk.id)
 
 
-def test_running_headers_are_gone(external_facts):
+def test_running_headers_are_gone(external_facts, external_corpus):
     """A header line at the top or bottom of a page is removed; the same words in the body stay."""
     for header in external_facts["running_headers"]:
-        pdf = read_pdf(EXTERNAL / header["document"])
+        pdf = read_pdf(external_corpus / header["document"])
         cleaned = clean_pages([p.text for p in pdf.pages])
         needle = norm(header["text"])
         for number in header.get("pages_as_header") or header["pages_seen"]:

@@ -308,6 +308,35 @@ def test_security_headers(make_app):
     assert "Traceback" not in client.post("/api/v1/ask", data=b"{").get_data(as_text=True)
 
 
+def test_api_responses_are_never_cached(make_app):
+    client = make_app().test_client()
+    responses = [
+        client.get("/api/v1/health"),
+        client.post("/api/v1/ask", json={"question": "ground rules"}),
+        client.post("/api/v1/ask", json={}),  # an error too
+        client.get("/api/v1/nope"),
+        client.get("/api/v1/openapi.json"),
+    ]
+    assert [r.headers.get("Cache-Control") for r in responses] == ["no-store"] * 5
+    asset = client.get("/api/v1/docs/assets/swagger-ui.css")
+    assert "no-store" not in asset.headers.get("Cache-Control", "")  # static: cached
+
+
+def test_the_api_docs_page_allows_only_its_own_inline_script(make_app):
+    import base64
+    import hashlib
+    import re
+
+    page = make_app().test_client().get("/api/v1/docs")
+    csp = page.headers["Content-Security-Policy"]
+    script_src = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    inline = re.findall(r"<script>(.*?)</script>", page.get_data(as_text=True), re.DOTALL)
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in script_src
+
+
 def test_cors_preflights_do_not_use_up_the_limit(make_app):
     app = make_app(
         RATELIMIT_ENABLED=True,
