@@ -60,14 +60,27 @@ PDFJS = {
 FONT_TYPES = {".pfb": "application/octet-stream", ".ttf": "font/ttf"}
 
 
+def _letters(words: Sequence[str]) -> int:
+    return sum(1 for w in words for ch in w if ch.isalnum())
+
+
 def _compact(sentence: str) -> str:
-    """The sentence, or its head and tail around ' … ' when it is long."""
+    """The sentence, or its head and tail around ' … ' when it is long: whole words, each
+    with enough letters and digits to be found (the viewer compares only those; a form's
+    '______' has none)."""
     text = " ".join(sentence.split())
     if len(text) <= WHOLE_CHARS:
         return text
-    head = text[:HEAD_CHARS].rsplit(" ", 1)[0]
-    tail = text[-TAIL_CHARS:].split(" ", 1)[-1]
-    return f"{head}{ELLIPSIS}{tail}"
+    words = text.split(" ")
+    head: list[str] = []
+    while words and (_letters(head) < HEAD_CHARS * 2 // 3 or not head):
+        head.append(words.pop(0))
+    tail: list[str] = []
+    while words and (_letters(tail) < TAIL_CHARS * 2 // 3 or not tail):
+        tail.insert(0, words.pop())
+    if not words:  # nothing left between them
+        return text
+    return f"{' '.join(head)}{ELLIPSIS}{' '.join(tail)}"
 
 
 def viewer_url(filename: str, page: int, sentences: Sequence[str] = ()) -> str:

@@ -111,10 +111,11 @@ function locate(flat, sentence) {
       const j = flat.indexOf(tail, i + head.length);
       if (j >= 0 && j - i < 1200) return [i, j + tail.length];
     }
-    // the sentence runs on to the next page (or began on the one before)
-    if (i >= 0 && flat.length - i < 1200) return [i, flat.length];
+    // the sentence runs on to the next page (or began on the one before): its head, or its
+    // tail, alone (never a guess at where the rest of it ends)
+    if (i >= 0) return [i, i + head.length];
     const t = tail ? flat.indexOf(tail) : -1;
-    if (t >= 0 && t < 1200) return [0, t + tail.length];
+    if (t >= 0) return [t, t + tail.length];
     return null;
   }
   // the sentence runs on from this page to the next (its start is here) or from the page
