@@ -379,7 +379,7 @@ COLOUR_LIB = """
 """
 
 # Text against what is behind it (WCAG 1.4.3), and the boundaries of the text box and the
-# starter buttons against theirs (1.4.11).
+# starter buttons, and the fill of the crisis buttons, against what is behind them (1.4.11).
 COLOURS_JS = f"""() => {{
   {COLOUR_LIB}
   const text = [];
@@ -396,6 +396,9 @@ COLOURS_JS = f"""() => {{
     const drawn = s.borderTopStyle !== "none" && parseFloat(s.borderTopWidth) > 0;
     return [name(el), drawn ? ratio(s.borderTopColor, background(el.parentNode)) : 1];
   }});
+  for (const el of root.querySelectorAll(".tk-crisis .tk-contact")) {{
+    ui.push([name(el), ratio(getComputedStyle(el).backgroundColor, background(el.parentNode))]);
+  }}
   return {{ text, ui, surface: lum(rgb(background(root.querySelector(".tk-log")))) }};
 }}"""
 
@@ -439,6 +442,7 @@ def test_dark_scheme_keeps_text_at_4_5_and_controls_at_3_to_1(open_tab, servers,
     assert {"tk-note", "tk-crisis", "tk-contact", "tk-signpost", "tk-error"} <= checked
     low = [m for m in measured["text"] if m[3] < 4.5]
     assert not low, low
+    assert any("tk-contact" in u[0] for u in measured["ui"])
     weak = [u for u in measured["ui"] if u[1] < 3]
     assert not weak, weak
     # focus rings, on the way back through the panel by keyboard (:focus-visible)
