@@ -487,3 +487,41 @@ def test_forced_colours_keep_the_crisis_buttons_visible_as_buttons(open_tab, ser
         assert outlined or filled, b
     for b in page.evaluate(FORCED_JS, ".tk-send, .tk-launcher"):
         assert b["style"] not in {"none", "hidden"} and b["width"] >= 1, b
+
+
+# WCAG 1.4.12: a reader's own style sheet (or a bookmarklet) spacing text out this much must
+# not cut any text off.
+TEXT_SPACING = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+  word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }"""
+
+CLIPPED_JS = """(css) => {
+  const root = document.querySelector("peer-toolkit-widget").shadowRoot;
+  if (css) root.append(Object.assign(document.createElement("style"), { textContent: css }));
+  const clipping = (v) => v === "hidden" || v === "clip";
+  const out = [];
+  for (const el of root.querySelectorAll(".tk *")) {
+    if (el.closest(".tk-sr") || !el.getClientRects().length || el.clientWidth <= 1) continue;
+    const s = getComputedStyle(el);
+    const wide = clipping(s.overflowX) && el.scrollWidth > el.clientWidth + 1;
+    const tall = clipping(s.overflowY) && el.scrollHeight > el.clientHeight + 1;
+    if (wide || tall) out.push([el.className || el.localName, el.scrollWidth, el.clientWidth,
+                                el.scrollHeight, el.clientHeight]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_text_spacing_cuts_no_text_off(open_tab, servers, size):
+    tab = open_tab(viewport=SIZES[size])
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    page.locator(".tk-launcher").wait_for(state="visible")
+    assert page.evaluate(CLIPPED_JS, TEXT_SPACING) == [], "closed"
+    answer = ask(page, GROUND_RULES)
+    for summary in answer.locator("summary").all():
+        summary.click()
+    ask(page, CRISIS)
+    page.evaluate(STILL_JS)
+    assert page.evaluate(CLIPPED_JS, "") == []
+    assert page.evaluate(REFLOW_JS)["outside"] == []
