@@ -473,6 +473,10 @@ def _in_the_past(norm: str) -> bool:
     return bool(_LONG_AGO.search(norm)) and not _STILL_GOING_ON.search(_WELL_NOW.sub(" ", norm))
 
 
+_QUESTION_IF = re.compile(
+    r"\b(what|how|who|should|do|can|is\s+it)\b[^.!?]{0,40}\bif\s+(a|an|any|someone|somebody|one|people|"
+    r"members?|they|he|she|the|our|your)\b"
+)
 _QUOTED = re.compile(r"[\"“”][^\"“”]*[\"“”]|(^|\s)'[^']{2,120}'")
 _QUOTING = re.compile(
     r"\b(quotes?|quoting|quoted|testimonials?|case\s+stud(y|ies)|annual\s+report|funding\s+bid|"
@@ -548,7 +552,28 @@ def _one_edit(word: str) -> set[str]:
 # The words risk is said with, spelt wrong ("suicidle", "kil myself", "mysefl"): one slip of
 # the keyboard away from the word (longer words only), plus a few common slips and slang.
 _KEYWORDS = ("suicide", "suicidal", "overdose", "myself", "himself", "herself", "themselves")
-_TYPOS = {v: k for k in reversed(_KEYWORDS) for v in _one_edit(k) if v not in _KEYWORDS}
+# ... and the words that say a message is about the group ("what do i do if a membr ..."), with
+# their plurals so that those stay as they are
+_GROUP_WORDS = (
+    "member",
+    "members",
+    "group",
+    "groups",
+    "session",
+    "sessions",
+    "meeting",
+    "meetings",
+    "facilitator",
+    "facilitators",
+    "volunteer",
+    "volunteers",
+)
+_TYPOS = {
+    v: k
+    for k in reversed(_KEYWORDS + _GROUP_WORDS)
+    for v in _one_edit(k)
+    if v not in _KEYWORDS + _GROUP_WORDS
+}
 _TYPOS.update({"kil": "kill", "kll": "kill", "klil": "kill", "sucide": "suicide"})
 _WORDS = re.compile(r"[a-z]+")
 
@@ -667,6 +692,7 @@ def assess(
     if _someone_else_in_danger_now(norm, topics):
         return SafetyResult(True, SOMEONE_ELSE_MESSAGE, resources, ("someone else now",), topics)
     learned = crisis_probability is not None and crisis_probability >= probability_threshold
+    asking_about = asking_about or bool(_QUESTION_IF.search(norm))  # "what do i do if a member"
     if learned and not past and (not asking_about or _happening_now(norm)):
         return SafetyResult(True, CRISIS_MESSAGE, resources, ("learned",), topics)
     near = exemplar_similarity is not None and (

@@ -188,9 +188,45 @@ def test_crisis_recall_on_messages_written_apart_from_the_detector(client):
     others = [r["id"] for r in SAFETY_TEST if not r["label"].startswith("crisis")]
     caught = sum(flagged[i] for i in crisis)
     false_alarms = sum(flagged[i] for i in others)
-    # today: 52 of 55 and 0 of 65 (README); before the learned signal, 21 of 55
+    # figures in the README; before the learned signal, 21 of 55
     assert caught >= 0.85 * len(crisis), (caught, len(crisis))
     assert false_alarms <= 3, [i for i in others if flagged[i]]
+
+
+# Written for this test, after training, in none of the training files.
+NOT_CRISES = [
+    "hi",
+    "thanks!",
+    "\u200b",
+    "morning all!",
+    "thanks for the help earlier :)",
+    "hiya, just testing this out",
+    "good morning everyone, hope you're all well",
+    "were do we get insurence for a walking grup",
+    "wat do i do if a membr dosnt turn up for weeks",
+    "how do i get a grnat for my grp",
+    "hw many volunters do we ned",
+    "this rota is killing me, how do other groups share the jobs?",
+    "i used to self harm when i was at school, can i mention it when i introduce myself?",
+]
+LEARNED_CRISES = [  # indirect: no pattern knows these
+    "handed my cat over to my mum today, she'll have a better life with her",
+    "wrote a card for each of my kids, they'll understand one day",
+    "planned it for the weekend my wife is at her sisters",
+]
+
+
+def test_greetings_typos_idioms_and_indirect_wording_with_the_real_model(client, real_embedder):
+    from service import safety
+    from service.crisis import CrisisCheck
+
+    check = CrisisCheck(lambda: real_embedder)
+    assert [m for m in NOT_CRISES if check.assess(m).crisis] == []
+    assert [m for m in LEARNED_CRISES if safety.assess(m).crisis] == []  # patterns alone: no
+    assert [m for m in LEARNED_CRISES if not check.assess(m).crisis] == []
+    for greeting in ("hi", "thanks!"):
+        body = _ask(client, greeting)
+        assert body["safety"] == {"crisis": False, "message": None, "resources": []}
 
 
 def test_the_shipped_crisis_model_is_the_one_its_training_data_makes(real_embedder):
@@ -199,7 +235,7 @@ def test_the_shipped_crisis_model_is_the_one_its_training_data_makes(real_embedd
     shipped = crisis_model.load()
     assert shipped is not None and shipped.fingerprint == real_embedder.fingerprint
     retrained = crisis_model.train(real_embedder.encode, real_embedder.fingerprint)
-    # stale weights (training data changed, not retrained) fail here: run
-    # `python -m service.crisis_model train`
+    # stale weights (training data in service/data/crisis changed, not retrained) fail here:
+    # run `python -m service.crisis_model train`
     assert np.allclose(retrained.weights, shipped.weights, atol=5e-3)  # |w| up to 3.6
     assert abs(retrained.bias - shipped.bias) < 5e-3

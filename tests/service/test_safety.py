@@ -425,3 +425,14 @@ def test_threats_to_the_writer_in_everyday_words_are_crises():
     ):
         result = assess(message)
         assert result.crisis and "danger" in result.reasons, message
+
+
+def test_a_question_about_what_to_do_if_someone_else_does_something_is_not_the_writers_crisis():
+    # a misspelt question about the group is still one ("membr" reads as "member")
+    assert normalise("wat do i do if a membr dosnt come to the grup") == (
+        "wat do i do if a member dosnt come to the group"
+    )
+    question = "wat do i do if a membr dosnt turn up for weeks"
+    assert not assess(question, crisis_probability=0.99).crisis
+    # ... but "if" is not a question in a farewell
+    assert assess("if anyone reads this, tell my mum I love her", crisis_probability=0.99).crisis
