@@ -915,7 +915,9 @@
     root.classList.add("tk-open");
     launcher.setAttribute("aria-expanded", "true");
     log.scrollTop = log.scrollHeight;
-    panel.scrollTop = panel.scrollHeight;
+    // On short screens the whole panel scrolls: a new conversation opens at the top (the title
+    // and the crisis note seen first), one to go back to at its latest message.
+    panel.scrollTop = history.length ? panel.scrollHeight : 0;
     input.focus();
   }
   function close() {
