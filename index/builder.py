@@ -4,7 +4,8 @@ Besides one vector per chunk, a build embeds every distinct sentence of the chun
 chunks repeat sentences; each text is encoded once) for sentence-level scoring at query time,
 and builds a BM25 keyword index over the chunks. Unreadable files are reported and skipped;
 documents whose sha256 did not change since the previous build reuse its chunks and vectors,
-and any sentence whose exact text was embedded by the previous build reuses its vector; the new
+and any chunk or sentence whose exact text was embedded by the previous build (with the same
+model and encoder) reuses its vector, also after a change of extraction or chunking; the new
 index replaces the old only when complete.
 """
 
@@ -41,7 +42,7 @@ from .store import SentenceVectors, StoredIndex, read_index, write_index
 log = logging.getLogger("index.builder")
 # Bump when extraction, cleaning or chunking change what a PDF becomes: unchanged PDFs are
 # then re-read on the next build instead of reusing chunks made the old way.
-EXTRACTION_VERSION = 3
+EXTRACTION_VERSION = 5
 T = TypeVar("T")
 
 
@@ -126,15 +127,18 @@ def _progress(items: Iterable[T], total: int, desc: str, bar: bool, unit: str) -
             log.info("%s: %d/%d %s", desc, i, total, unit)
 
 
-def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
-    """The previous index when its vectors can be reused; raise on a model mismatch."""
+def _previous(
+    out: Path, embedder: Embedder, params: ChunkParams, force: bool
+) -> tuple[StoredIndex | None, bool]:
+    """The previous index when its vectors can be reused (None otherwise), and whether its
+    documents' chunks can be too; raise on a model mismatch."""
     try:
         old = read_index(out)
     except IndexNotFoundError:
-        return None
+        return None, False
     except IndexCorruptError as exc:
         log.warning("previous index unreadable, rebuilding everything: %s", exc)
-        return None
+        return None, False
     model = old.manifest.get("model", {})
     if model.get("fingerprint") != embedder.fingerprint:
         if not force:
@@ -144,7 +148,7 @@ def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
                 f"{embedder.name!r} (fingerprint {embedder.fingerprint}). Set TOOLKIT_MODEL to "
                 "the index's model, or rebuild everything with `python -m index build --force`."
             )
-        return None
+        return None, False
     if old.manifest.get("encoder") != encoder_record(embedder):
         log.info(
             "encoder changed (%s -> %s): re-embedding every document, so that one encoder made "
@@ -152,14 +156,14 @@ def _previous(out: Path, embedder: Embedder, params: ChunkParams, force: bool):
             _describe(old.manifest.get("encoder")),
             _describe(encoder_record(embedder)),
         )
-        return None
+        return None, False
     if old.manifest.get("chunking") != vars(params):
         log.info("chunking parameters changed: re-chunking every document")
-        return None
+        return old, False
     if old.manifest.get("extraction") != EXTRACTION_VERSION:
         log.info("text extraction or cleaning changed: re-reading every document")
-        return None
-    return old
+        return old, False
+    return old, True
 
 
 def _describe(encoder: dict | None) -> str:
@@ -190,7 +194,13 @@ def _ingest(path: Path, doc_id: str, sha: str, embedder: Embedder, params: Chunk
     pdf = read_pdf(path)
     cleaned = clean_pages([p.text for p in pdf.pages])
     pages = [
-        PageText(number=p.number, label=p.label, text=c.text, joins_next=c.joins_next)
+        PageText(
+            number=p.number,
+            label=p.label,
+            text=c.text,
+            joins_next=c.joins_next,
+            contents=c.contents,
+        )
         for p, c in zip(pdf.pages, cleaned, strict=False)
     ]
     marks = [SectionMark(page=h.page, title=h.title, level=h.level) for h in pdf.headings]
@@ -238,7 +248,7 @@ def build(
     bar = sys.stderr.isatty() if progress is None else progress
     files = find_pdfs(src)
     report = BuildReport(out=Path(out))
-    old = _previous(Path(out), embedder, params, force)
+    old, same_chunking = _previous(Path(out), embedder, params, force)
 
     documents: list[_Document] = []
     used_ids: set[str] = set()
@@ -249,7 +259,7 @@ def build(
             doc_id += "-2"
         try:
             sha = _sha256(path)
-            doc = _reuse(old, sha, doc_id, path.name)
+            doc = _reuse(old, sha, doc_id, path.name) if same_chunking else None
             if doc is not None:
                 report.reused_documents += 1
             else:
@@ -272,9 +282,10 @@ def build(
 
     pending = [(d, c) for d in documents if d.vectors is None for c in d.chunks]
     t0 = time.perf_counter()
-    vectors = _embed([embedding_text(c) for _, c in pending], embedder, batch_size, bar)
+    vectors, report.embedded_chunks = _chunk_vectors(
+        [embedding_text(c) for _, c in pending], old, embedder, batch_size, bar
+    )
     report.embed_seconds = time.perf_counter() - t0
-    report.embedded_chunks = len(pending)
     row = 0
     for doc in documents:
         if doc.vectors is None:
@@ -312,6 +323,24 @@ def build(
     report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _chunk_vectors(
+    texts: list[str], old: StoredIndex | None, embedder: Embedder, batch_size: int, bar: bool
+) -> tuple[np.ndarray, int]:
+    """One vector per chunk text, reused from `old` for texts it embedded; (vectors, encoded)."""
+    known: dict[str, int] = {}
+    if old is not None:
+        known = {embedding_text(c): i for i, c in enumerate(old.chunks)}
+    reused = [(i, known[t]) for i, t in enumerate(texts) if t in known]
+    missing = [i for i, t in enumerate(texts) if t not in known]
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    if reused:
+        new_rows, old_rows = zip(*reused, strict=True)
+        vectors[list(new_rows)] = old.reconstruct(list(old_rows))
+    if missing:
+        vectors[missing] = _embed([texts[i] for i in missing], embedder, batch_size, bar)
+    return vectors, len(missing)
 
 
 def _sentence_vectors(

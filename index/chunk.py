@@ -38,6 +38,7 @@ class PageText:
     label: str | None
     text: str
     joins_next: bool = False
+    contents: bool = False  # a page of a table of contents
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Chunk:
     section: str | None
     text: str
     sentences: tuple[str, ...] = field(default=())
+    contents: bool = False  # made of table-of-contents lines only: not worth quoting
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -160,8 +162,10 @@ def _units(
     headings: list[tuple[int, int, str]],
     params: ChunkParams,
     count: TokenCounter,
+    breaks: Sequence[int] = (),
 ) -> list[_Unit]:
-    cuts = sorted({0, len(full), *[h[0] for h in headings], *[h[1] for h in headings]})
+    """Sentences (or pieces of over-long ones) between cuts: headings and `breaks`."""
+    cuts = sorted({0, len(full), *[h[0] for h in headings], *[h[1] for h in headings], *breaks})
     head_at = {(s, e): t for s, e, t in headings if e > s}
     titles = [(s, t) for s, _, t in headings]
     units: list[_Unit] = []
@@ -190,11 +194,14 @@ def _units(
                     continue
                 offset = start
                 for piece in _split_long(text, params.max_tokens, count):
-                    first = piece.split()[0]
-                    offset = full.find(first, offset, end) if first else offset
-                    offset = max(offset, start)
-                    units.append(_Unit(offset, end, piece, section, count(piece)))
-                    offset += 1
+                    words = piece.split()
+                    offset = max(full.find(words[0], offset, end), start)
+                    stop = offset
+                    for word in words:  # where the piece's last word ends in the page text
+                        found = full.find(word, stop, end)
+                        stop = end if found < 0 else found + len(word)
+                    units.append(_Unit(offset, stop, piece, section, count(piece)))
+                    offset = stop
     return units
 
 
@@ -215,12 +222,22 @@ def chunk_document(
     """Split one document's cleaned pages into chunks with exact page spans and sections."""
     params = params or ChunkParams()
     full, starts = _layout(pages)
-    units = _units(full, _locate_headings(full, starts, pages, sections), params, count_tokens)
+    # where a table of contents begins or ends: no sentence runs across
+    breaks = [starts[i] for i in range(1, len(pages)) if pages[i].contents != pages[i - 1].contents]
+    headings = _locate_headings(full, starts, pages, sections)
+    units = _units(full, headings, params, count_tokens, breaks)
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
     size = 0
+
+    def in_contents(unit: _Unit) -> bool:
+        return pages[bisect.bisect_right(starts, unit.start) - 1].contents
+
     for unit in units:
-        new_section = current and unit.section != current[-1].section
+        # a table of contents never shares a chunk with the text after it
+        new_section = current and (
+            unit.section != current[-1].section or in_contents(unit) != in_contents(current[-1])
+        )
         if current and (new_section or size + unit.tokens > params.max_tokens):
             groups.append(current)
             carry: list[_Unit] = []
@@ -251,6 +268,7 @@ def chunk_document(
                 section=group[0].section,
                 text=" ".join(u.text for u in group),
                 sentences=tuple(u.text for u in group),
+                contents=all(p.contents for p in pages[first : last + 1]),
             )
         )
     return chunks

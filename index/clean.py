@@ -2,7 +2,9 @@
 
 Removes running headers and footers (lines that repeat at the top or bottom of many pages,
 page numbers included), joins words hyphenated across line breaks, normalises ligatures and
-unicode, and tidies whitespace. Nothing else of the text is altered.
+unicode, and tidies whitespace. Nothing else of the text is altered. Pages of a table of
+contents are marked (`CleanPage.contents`): their lines are titles and page numbers, which
+answer no question, so chunks made of them can be left out of answers.
 """
 
 from __future__ import annotations
@@ -27,12 +29,33 @@ _HYPHEN_BREAK = re.compile(r"([A-Za-z]{1,40})-\n([a-z][A-Za-z]*)")
 _DOT_LEADER = re.compile(r"(?:\s?\.){4,}\s?")  # table-of-contents dot leaders
 _HYPHEN_PREFIXES = {"non", "self", "well", "peer", "co", "semi", "anti"}
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_ENDS_IN_PAGE = re.compile(r"(?:^|\s)(?:\d{1,3}|[ivxlc]{1,6})$", re.IGNORECASE)
+CONTENTS_SHARE = 0.3  # of a page's lines ending in a page number (body pages: under 0.3)
+CONTENTS_LINES = 5  # ... and at least this many (a page that continues contents: any)
 
 
 @dataclass(frozen=True)
 class CleanPage:
     text: str
     joins_next: bool  # the last word is hyphenated onto the next page: join without a space
+    contents: bool = False  # a page of a table of contents
+
+
+def _page_number_share(text: str) -> tuple[int, float]:
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    ending = sum(bool(_ENDS_IN_PAGE.search(line)) for line in lines)
+    return ending, ending / len(lines) if lines else 0.0
+
+
+def contents_pages(texts: list[str]) -> list[bool]:
+    """Which cleaned pages list titles with page numbers: a table of contents (with its
+    dot leaders gone, or with each number on a line of its own), or its last short page."""
+    marks: list[bool] = []
+    for text in texts:
+        ending, share = _page_number_share(text)
+        continues = bool(marks) and marks[-1] and ending > 0
+        marks.append(share >= CONTENTS_SHARE and (ending >= CONTENTS_LINES or continues))
+    return marks
 
 
 def normalise_unicode(text: str) -> str:
@@ -88,8 +111,23 @@ def _is_page_number(line: str) -> bool:
 
 
 def _strip_edges(lines: list[str], running: set[str]) -> list[str]:
+    def furniture(i: int) -> bool:
+        return _key(lines[i]) in running or _is_page_number(lines[i])
+
     top, bottom = _edges(lines)
-    drop = {i for i in top + bottom if _key(lines[i]) in running or _is_page_number(lines[i])}
+    drop = {i for i in top + bottom if furniture(i)}
+    # A short page (the end of a chapter) counts only its outermost lines as edges, yet still
+    # carries the whole footer: peel known running lines off each end, up to EDGE_LINES deep.
+    # A line between two of them is part of the footer too: the running title of a chapter
+    # one page long, which repeats nowhere else.
+    idx = [i for i, line in enumerate(lines) if line.strip()]
+    for side in (idx[:EDGE_LINES], idx[::-1][:EDGE_LINES]):
+        for n, i in enumerate(side):
+            beyond = side[n + 1] if n + 1 < len(side) else None
+            between = bool(n) and beyond is not None and _key(lines[beyond]) in running
+            if not (furniture(i) or between):
+                break
+            drop.add(i)
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
@@ -132,11 +170,12 @@ def clean_pages(texts: list[str]) -> list[CleanPage]:
     stripped = [_tidy("\n".join(_strip_edges(lines, running))) for lines in pages]
     words, compounds = _vocabulary("\n".join(stripped))
     cleaned = [_join_hyphenated(t, words, compounds) for t in stripped]
+    contents = contents_pages(cleaned)
     result: list[CleanPage] = []
     for i, text in enumerate(cleaned):
         nxt = cleaned[i + 1] if i + 1 < len(cleaned) else ""
         joins = bool(re.search(r"[A-Za-z]-$", text)) and bool(re.match(r"[a-z]", nxt))
         if joins:
             text = text[:-1]
-        result.append(CleanPage(text=text, joins_next=joins))
+        result.append(CleanPage(text=text, joins_next=joins, contents=contents[i]))
     return result

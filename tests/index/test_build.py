@@ -208,3 +208,13 @@ def test_a_new_extraction_version_rereads_unchanged_documents(
     assert json.loads((out / "manifest.json").read_text())["extraction"] == (
         build_module.EXTRACTION_VERSION
     )
+    # the texts came out the same: their vectors are reused, nothing is encoded again
+    assert (again.embedded_chunks, again.embedded_sentences) == (0, 0)
+    fresh = Index.open(out, embedder).search("venue with step-free access", k=1)[0]
+    assert fresh.cosine == pytest.approx(
+        float(
+            embedder.encode([f"{fresh.chunk.section}: {fresh.chunk.text}"])[0]
+            @ embedder.encode(["venue with step-free access"])[0]
+        ),
+        abs=1e-5,
+    )

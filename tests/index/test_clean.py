@@ -53,3 +53,24 @@ def test_whitespace_is_tidied_but_words_are_untouched():
 def test_dot_leaders_in_contents_collapse():
     out = clean_pages(["Ground rules ............ 12\nVenues . . . . . . . . 14"])[0].text
     assert out == "Ground rules … 12\nVenues … 14"
+
+
+def test_a_short_page_loses_its_whole_footer():
+    long_pages = [
+        "\n".join([f"Line {i} of page {n}." for i in range(12)])
+        + "\nChapter 5 Ground rules\nSample footer of the book.\n"
+        + str(n)
+        for n in range(1, 8)
+    ]
+    short = "The last words of the chapter.\nChapter 5 Ground rules\nSample footer of the book.\n8"
+    cleaned = clean_pages([*long_pages, short])
+    assert cleaned[-1].text == "The last words of the chapter."
+    assert all("Sample footer" not in c.text and "Chapter 5" not in c.text for c in cleaned)
+
+
+def test_contents_pages_are_marked():
+    contents = "Contents\n" + "\n".join(f"{n}.1 A section title\n{n * 3}" for n in range(1, 9))
+    more = "9.1 Another section\n30\nSources\n31"
+    body = "A page of ordinary text about groups.\nIt mentions 3 groups and 12 people.\nEnd."
+    marks = [c.contents for c in clean_pages([contents, more, body, "Preface … 5\n" * 6])]
+    assert marks == [True, True, False, True]
