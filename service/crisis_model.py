@@ -109,16 +109,30 @@ def load(path: Path = MODEL_PATH) -> CrisisModel | None:
         return None
 
 
+_TEXT_FIELDS = ("message", "question", "text")
+
+
+def _rows(path: Path) -> list[dict]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _text(row: dict) -> str:
+    return next(row[k] for k in _TEXT_FIELDS if k in row)
+
+
+def _is_crisis(row: dict) -> bool:
+    """A boolean "crisis" field, else a "label" (safety sets) or "kind" (QA sets) that starts
+    with "crisis"."""
+    if isinstance(row.get("crisis"), bool):
+        return row["crisis"]
+    return str(row.get("label", row.get("kind", ""))).lower().startswith("crisis")
+
+
 def labelled(path: Path) -> list[tuple[str, bool]]:
-    """(message, is a crisis) of a JSONL file: safety sets ({"message", "label": "crisis..."})
-    or QA sets ({"question", "kind": "crisis"|...})."""
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
-    return [
-        (r["message"], r["label"].startswith("crisis"))
-        if "message" in r
-        else (r["question"], r["kind"] == "crisis")
-        for r in rows
-    ]
+    """(message, is a crisis) of a JSONL file: safety sets ({"message", "label": "crisis..."}),
+    QA sets ({"question", "kind": "crisis"|...}) or {"text", "crisis": bool}."""
+    return [(_text(r), _is_crisis(r)) for r in _rows(path)]
 
 
 def training_set(data: Path = DATA) -> tuple[list[str], list[bool]]:
@@ -254,9 +268,13 @@ def figures(
 
 
 def kinds_of(path: Path) -> dict[str, str]:
-    """message -> kind, for the files whose rows name one (hard_cases.jsonl)."""
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
-    return {r["message"]: r["kind"] for r in rows if "kind" in r and "message" in r}
+    """message -> its kind (or, without one, its label or category), to break figures down."""
+    out = {}
+    for r in _rows(path):
+        kind = r.get("kind") or r.get("category") or r.get("label")
+        if kind is not None:
+            out[_text(r)] = str(kind)
+    return out
 
 
 def cross_validated(
@@ -297,18 +315,21 @@ def cross_validated(
     return out
 
 
-def report(
-    encode: Encode, model: CrisisModel, sets: dict[str, list[tuple[str, bool]]]
-) -> list[Figures]:
-    """The whole check, with `model`, on each labelled set."""
+def report(encode: Encode, model: CrisisModel, paths: dict[str, Path]) -> list[Figures]:
+    """The whole check, with `model`, on each labelled set, broken down by kind or label."""
     from .crisis import judge
     from .safety import EXEMPLARS
 
     encode = encode if isinstance(encode, CachedEncode) else CachedEncode(encode)
     exemplars = encode(list(EXEMPLARS))
     return [
-        figures(name, rows, lambda t: judge(t, encode, exemplars, model).crisis)
-        for name, rows in sets.items()
+        figures(
+            name,
+            labelled(path),
+            lambda t: judge(t, encode, exemplars, model).crisis,
+            kinds_of(path),
+        )
+        for name, path in paths.items()
     ]
 
 
@@ -340,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         print("no crisis model for this embedding model: run `train` first", file=sys.stderr)
         return 1
     found = [p for p in (TESTS / n for n in REPORTED) if p.exists()]
-    sets = {f"{p.parent.name}/{p.name}": labelled(p) for p in found}
-    sets.update({str(p): labelled(p) for p in args.sets})
+    sets = {f"{p.parent.name}/{p.name}": p for p in found}
+    sets.update({str(p): p for p in args.sets})
     results = cross_validated(encode, embedder.fingerprint) + report(encode, model, sets)
     for result in results:
         print(result.line())

@@ -4,11 +4,16 @@ it is off for an embedding model it was not trained for."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from service import crisis_model
 from service.crisis_model import CrisisModel
-from service.safety import CRISIS_MESSAGE, assess
+from service.safety import CRISIS_MESSAGE, EXEMPLARS, assess
+
+TESTS = Path(__file__).parents[1] / "data"
 
 
 def unit(i: int, dim: int = 4) -> np.ndarray:
@@ -85,3 +90,89 @@ def test_the_signal_is_off_for_another_embedding_model(client):
     assert shipped.fingerprint != crisis._embedder().fingerprint
     assert crisis.classifier is None  # trained for all-MiniLM-L6-v2, not "hash"
     assert crisis.signals("I want to end it all")[1] is None
+
+
+def test_the_training_data_lives_with_the_service_not_in_the_tests():
+    assert crisis_model.DATA.is_relative_to(Path(crisis_model.__file__).parent)
+    for name in crisis_model.TRAINING:
+        assert (crisis_model.DATA / name).is_file(), name
+    # never the held-out sets
+    assert not set(crisis_model.TRAINING) & {"safety_test.jsonl", "qa_heldout.jsonl"}
+    texts, labels = crisis_model.training_set()
+    heldout = {t for n in crisis_model.REPORTED for t, _ in crisis_model.labelled(TESTS / n)}
+    assert not heldout & set(texts)
+    assert sum(labels) > 150 and len(texts) - sum(labels) > 500
+    assert set(EXEMPLARS) <= {t for t, y in zip(texts, labels, strict=True) if y}
+
+
+def test_the_new_kinds_of_development_data_are_there_with_both_labels():
+    kinds = crisis_model.kinds_of(crisis_model.DATA / "hard_cases.jsonl")
+    rows = dict(crisis_model.labelled(crisis_model.DATA / "hard_cases.jsonl"))
+    by_kind: dict[str, set[bool]] = {}
+    for text, kind in kinds.items():
+        by_kind.setdefault(kind, set()).add(rows[text])
+    for kind in ("greeting", "empty", "typo", "past", "idiom", "quote"):
+        assert by_kind[kind] == {False}, kind
+    for kind in ("plan", "farewell", "giving_away", "arrangements", "coded", "past_ongoing"):
+        assert by_kind[kind] == {True}, kind
+
+
+def test_labelled_reads_safety_qa_and_plain_sets(tmp_path):
+    path = tmp_path / "set.jsonl"
+    rows = [
+        {"id": 1, "message": "a", "label": "crisis_self"},
+        {"id": 2, "message": "b", "label": "benign"},
+        {"id": 3, "question": "c", "kind": "crisis"},
+        {"id": 4, "question": "d", "kind": "answerable"},
+        {"id": 5, "text": "e", "crisis": True, "category": "indirect"},
+        {"id": 6, "text": "f", "crisis": False, "category": "greeting"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n", encoding="utf-8")
+    assert crisis_model.labelled(path) == [
+        ("a", True),
+        ("b", False),
+        ("c", True),
+        ("d", False),
+        ("e", True),
+        ("f", False),
+    ]
+    assert crisis_model.kinds_of(path)["e"] == "indirect"
+
+
+def test_slips_are_deterministic_and_look_like_typing_in_a_hurry():
+    text = "I've been thinking about ending everything tonight, nobody would notice"
+    slipped = crisis_model.with_slips(text)
+    assert slipped == crisis_model.with_slips(text)
+    assert slipped != text.lower().replace("'", "")
+    words, original = slipped.split(), text.lower().replace("'", "").split()
+    assert len(words) == len(original)
+    changed = [(a, b) for a, b in zip(original, words, strict=True) if a != b]
+    assert changed and all(abs(len(a) - len(b)) <= 1 for a, b in changed)
+
+
+def test_figures_count_crises_and_false_alarms_by_kind():
+    rows = [("x1", True), ("x2", True), ("y1", False), ("y2", False)]
+    result = crisis_model.figures(
+        "set", rows, lambda t: t in {"x1", "y2"}, {"x1": "a", "x2": "a", "y1": "b", "y2": "b"}
+    )
+    assert (result.caught, result.crises, result.false_alarms, result.others) == (1, 2, 1, 2)
+    assert result.missed == ("x2",) and result.alarms == ("y2",)
+    assert result.kinds == (("crisis, a", 1, 2), ("not crisis, b", 1, 2))
+    assert result.line().startswith("set: 1 of 2 crises flagged, 1 false alarms of 2")
+
+
+def test_cross_validation_judges_every_development_message_once(tmp_path):
+    data = tmp_path / "crisis"
+    data.mkdir()
+    for name in crisis_model.TRAINING:
+        rows = [{"message": f"{name} crisis {i}", "label": "crisis_self"} for i in range(6)]
+        rows += [{"message": f"{name} question {i}", "label": "benign"} for i in range(9)]
+        (data / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    def encode(texts):  # crises (and the exemplars) along axis 0, everything else along axis 1
+        return np.stack([unit(0 if "crisis" in t or t in EXEMPLARS else 1) for t in texts])
+
+    results = crisis_model.cross_validated(encode, "f", data=data)
+    assert [r.name for r in results] == [f"{n} (cross-validated)" for n in crisis_model.TRAINING]
+    assert all((r.crises, r.others) == (6, 9) for r in results)
+    assert all(r.caught == 6 and r.false_alarms == 0 for r in results)
