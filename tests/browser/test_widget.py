@@ -797,3 +797,21 @@ def test_a_welsh_partner_site(tab, servers):
     page.locator("#tk-input").press("Enter")
     expect(page.locator(".tk-error")).to_contain_text(WELSH["errorNetwork"])
     assert tab.errors == ["Failed to load resource: net::ERR_FAILED"], "only the refused request"
+
+
+def test_dark_scheme_screenshot(open_tab, servers, shots):
+    """The README's picture of the dark scheme (its contrast is checked in test_a11y.py)."""
+    tab = open_tab(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, color_scheme="dark"
+    )
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    page.locator(".tk-launcher").tap()
+    page.locator(".tk-chip").first.tap()
+    answer = page.locator("article.tk-bot").first
+    answer.wait_for()
+    show_latest_question(page)
+    page.screenshot(path=str(shots / "phone-dark.png"))
+    background = answer.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background == "rgb(31, 37, 44)", "the dark surface"
+    assert tab.errors == []
