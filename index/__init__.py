@@ -17,6 +17,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .eval import Calibration, calibrate
+from .followup import FollowupParams
 from .search import (
     DEFAULT_SEARCH_MODE,
     SEARCH_MODES,
@@ -51,6 +52,7 @@ __all__ = [
     "ChunkParams",
     "Document",
     "Embedder",
+    "FollowupParams",
     "HashEmbedder",
     "Hit",
     "Index",
