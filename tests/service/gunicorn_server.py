@@ -62,6 +62,7 @@ class Gunicorn:
         }
         self.process: subprocess.Popen | None = None
         self.output = ""
+        self._terminated = False
 
     def start(self, timeout: float = 120) -> Gunicorn:
         self._log = open(self.tmp_path / "gunicorn.log", "w+b")  # noqa: SIM115
@@ -93,15 +94,17 @@ class Gunicorn:
         return self._log.read().decode(errors="replace")
 
     def terminate(self) -> None:
+        """One SIGTERM (a second one while the master shuts down would kill it outright)."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
+        if not self._terminated:
+            self._terminated = True
+            self.process.send_signal(signal.SIGTERM)
 
     def stop(self, timeout: float = 30) -> tuple[int | None, str]:
         """SIGTERM, wait; (exit status, everything printed)."""
         if self.process is None:
             return None, ""
-        if self.process.poll() is None:
-            self.terminate()
+        self.terminate()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
