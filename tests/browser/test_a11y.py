@@ -525,3 +525,21 @@ def test_text_spacing_cuts_no_text_off(open_tab, servers, size):
     page.evaluate(STILL_JS)
     assert page.evaluate(CLIPPED_JS, "") == []
     assert page.evaluate(REFLOW_JS)["outside"] == []
+
+
+def test_at_200_percent_zoom_a_first_open_shows_the_title_and_the_crisis_note(open_tab, servers):
+    tab = open_tab(viewport={"width": 640, "height": 400})
+    page = tab.page
+    page.goto(servers["api"].url + "/")
+    page.locator(".tk-launcher").wait_for(state="visible")
+    open_widget(page)
+    page.evaluate(STILL_JS)
+    for selector in ["#tk-title", ".tk-note", "#tk-input"]:
+        assert fully_visible(page, selector), (selector, visible(page, selector))
+    # a conversation to go back to opens at its latest message
+    ask(page, GROUND_RULES)
+    page.locator(".tk-close").click()
+    open_widget(page)
+    page.evaluate(STILL_JS)
+    assert not fully_visible(page, ".tk-note")
+    assert page.evaluate(LINES_JS, ".tk-answer")["shown"] >= 1
