@@ -9,6 +9,7 @@ from service import create_app
 
 CITATION_KEYS = {
     "n", "document", "page_start", "page_end", "page_label", "section", "text", "score", "url",
+    "viewer_url",
 }  # fmt: skip
 
 
