@@ -31,10 +31,12 @@ NOT_COVERED = (
     "case they help."
 )
 PART_NOT_COVERED = "The toolkit and reports don't seem to cover this part: “{part}”"
-POOL = 4  # passages an excerpt may come from
+POOL = 2  # passages an excerpt may come from
 MAX_RUN = 4  # sentences in one excerpt
-DROP = 0.25  # the next sentence stays in the excerpt while its cosine is within this of the first's
-FLOOR = 0.3  # ... and at least this
+DROP = 0.5  # the next sentence stays in the excerpt while its cosine is within this of the first's
+FLOOR = 0.2  # ... and at least this
+BACK = 4  # sentences before the best one that may open the excerpt: when it refers back to
+LEAD = 0.2  # them, or when they are nearly as close to the question (a topic sentence)
 SHORT = 30  # words: an excerpt this short gets a second one from another passage
 SECOND = 0.12  # ... if that one's best sentence's cosine is within this of the first's
 _REFERS_BACK = re.compile(r"^(?:It|This|These|That|Those|They|Such|So|But|However|Also)\b")
@@ -71,8 +73,13 @@ def _run(anchor: Candidate, scored: dict, budget: int, taken: list[str]) -> list
     """The excerpt that starts at `anchor` (or at the sentence before it, when the anchor only
     makes sense after it) and continues while the next sentences stay on the question."""
     run = [anchor]
-    before = scored.get((anchor.hit, anchor.position - 1))
-    if _REFERS_BACK.match(anchor.text) and before and _follows(before, anchor):
+    for back in range(1, BACK + 1):
+        before = scored.get((anchor.hit, anchor.position - back))
+        needed = _REFERS_BACK.match(run[0].text)
+        if before is None or not (
+            _follows(before, anchor) and (needed or before.cosine >= anchor.cosine - LEAD)
+        ):
+            break
         run.insert(0, before)
     words = sum(len(s.text.split()) for s in run)
     position = anchor.position + 1
@@ -148,17 +155,31 @@ def compose(
                 order.append(run[0].hit)
     number = {h: n for n, h in enumerate(order, start=1)}
     cited = [hits[h] for h in order] + [hit for h, hit in enumerate(hits) if h not in number]
-    pieces: list[str] = []
-    quotes: list[Quote] = []
+    # Runs in answer order; consecutive runs from one passage (two parts answered from the same
+    # place) become one run in document order, under one marker.
+    pieces: list[tuple[int, list[Candidate]] | str] = []
     for part, runs in zip(parts, answers, strict=True):
         if runs is None:
             pieces.append(PART_NOT_COVERED.format(part=part.text.rstrip("?.! ") + "?"))
             continue
         for run in runs:
             n = number[run[0].hit]
-            pieces.append(" ".join(s.text for s in run) + f" [{n}]")
-            quotes += [Quote(n, s.text) for s in run]
-    return Answer(" ".join(pieces), True, cited, quotes)
+            last = pieces[-1] if pieces else None
+            if isinstance(last, tuple) and last[0] == n:
+                merged = {s.position: s for s in last[1] + run}
+                pieces[-1] = (n, [merged[p] for p in sorted(merged)])
+            else:
+                pieces.append((n, run))
+    texts: list[str] = []
+    quotes: list[Quote] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            texts.append(piece)
+            continue
+        n, run = piece
+        texts.append(" ".join(s.text for s in run) + f" [{n}]")
+        quotes += [Quote(n, s.text) for s in run]
+    return Answer(" ".join(texts), True, cited, quotes)
 
 
 def preceded_by(message: str, answer: Answer) -> Answer:

@@ -26,8 +26,8 @@ _LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")  # "4." split from its list item
 _RUNNING = re.compile(r"\bsample edition written for the\b", re.IGNORECASE)
 _TABLE_MARK = re.compile(r"\s\|\s|\t|\s{3,}")
 # Table cells run together: a heading row of capitalised words ("Measure Figure People ...")
-_CAPITALISED_RUN = re.compile(
-    r"(?:\b[A-Z][a-z]*\b[^\w,.;:]+){6,}|:\s+[A-Z][a-z]+\s+[A-Z][a-z]+\s+[A-Z]"
+_CAPITALISED_RUN = re.compile(  # or a table's heading row after a colon: "...: Value What it"
+    r"(?:\b[A-Z][a-z]*\b[^\w,.;:]+){6,}|:\s+[A-Z][a-z]+\s+[A-Z]"
 )
 _LABEL = re.compile(r"^[A-Z][^.!?:]{0,60}[.:]\s")  # "Getting there. Is it on a bus route?"
 _CAPS_RUN = re.compile(r"\b[A-Z]{2,}\s+[A-Z]{2,}\b")  # "SAMPLE EDITION" on a cover
@@ -96,7 +96,8 @@ class Candidate:
 
 
 OVERLAP_WEIGHT = 0.3  # score: cosine with the question + this x the share of the part's words
-PASSAGE_WEIGHT = 0.1  # ... + this x the passage's score
+PASSAGE_WEIGHT = 0.3  # ... + this x the passage's score
+FIRST_BONUS = 0.2  # ... + this for the best-ranked passage (it holds the evidence most often)
 
 
 def candidates(words: set[str], hits: Sequence[Hit], pool: int) -> dict[tuple[int, int], Candidate]:
@@ -111,6 +112,7 @@ def candidates(words: set[str], hits: Sequence[Hit], pool: int) -> dict[tuple[in
             if text:
                 overlap = len(words & content_words(text)) / len(words) if words else 0.0
                 score = cosine + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * hit.score
+                score += FIRST_BONUS if h == 0 else 0.0
                 out[h, i] = Candidate(score, cosine, h, i, text)
     return out
 
