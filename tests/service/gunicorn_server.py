@@ -1,6 +1,8 @@
 """The shipped gunicorn configuration in a subprocess on a loopback port, for fault tests.
 
-`Gunicorn(env).start()` waits until /api/v1/health is 200; `stop()` sends SIGTERM and returns
+`Gunicorn(env).start()` waits until every worker has booted and /api/v1/health is 200 (a
+SIGTERM during a worker's start-up is another story: gunicorn's signal handlers are not
+installed yet); `stop()` sends SIGTERM and returns
 what the server printed and its exit status. Every request has a timeout, and a server that
 does not stop in time is killed.
 """
@@ -77,7 +79,8 @@ class Gunicorn:
         while True:
             try:
                 with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2) as r:
-                    if r.status == 200:
+                    if r.status == 200 and self._booted():
+                        time.sleep(2)  # every worker past its start-up (warm-up, signals)
                         return self
             except OSError:
                 pass
@@ -87,6 +90,10 @@ class Gunicorn:
                 self.kill()
                 raise AssertionError(f"gunicorn not healthy in {timeout} s: {self.read_output()}")
             time.sleep(0.2)
+
+    def _booted(self) -> bool:
+        workers = int(self.env.get("TOOLKIT_WORKERS") or os.cpu_count() or 1)
+        return self.read_output().count("Booting worker") >= workers
 
     def read_output(self) -> str:
         self._log.flush()
