@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,11 +35,14 @@ from . import (
     storage,
     web,
 )
+from .admin import resources as admin_resources
 from .assistant import Assistant
 from .crisis import CrisisCheck
 from .engine import Engine
 from .process import limit_blas_threads
-from .safety import DEFAULT_RESOURCES, DEFAULT_SIMILARITY_THRESHOLD, Resource
+from .safety import DEFAULT_SIMILARITY_THRESHOLD, Resource, parse_resources
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,12 +61,14 @@ DEFAULTS = {
     "ANSWER_THRESHOLD": 0.374,
     "CRISIS_SIMILARITY": DEFAULT_SIMILARITY_THRESHOLD,
     "CRISIS_MODEL": str(crisis_model.MODEL_PATH),  # learned crisis signal; "" turns it off
-    "CRISIS_RESOURCES": None,  # JSON list of {"name", "contact", "url"} to replace the defaults
+    # JSON list of {"name", "contact", "url", "reviewed"} to replace the defaults
+    "CRISIS_RESOURCES": None,
     "RELOAD_INTERVAL": 2.0,  # seconds between checks for a rebuilt index
     "MAX_CONTENT_LENGTH": 16 * 1024,  # request bodies above this get 413
     "RATELIMIT_ANONYMOUS": "30/minute;600/day",  # per client without an API key
     "RATELIMIT_PARTNER": "600/minute",  # per partner key, unless the key has its own
-    "RATELIMIT_STORAGE": None,  # memory:// by default; redis://host:6379 shared by replicas
+    "RATELIMIT_STORAGE": None,  # a SQLite file in the instance folder; redis://... for replicas
+    "PROXY_FIX": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     "RETENTION_DAYS": 30,  # `flask --app wsgi purge` deletes logged questions older than this
     "SECRET_KEY": None,  # salts the hash that stands for a client in rate limits
     "ADMIN_MAX_UPLOAD_MB": 50,  # largest PDF the admin console accepts
@@ -72,16 +78,28 @@ DEFAULTS = {
 }
 
 
-def _resources(value: object) -> tuple[Resource, ...]:
-    if not value:
-        return DEFAULT_RESOURCES
-    if isinstance(value, list | tuple) and all(isinstance(r, Resource) for r in value):
-        return tuple(value)
-    if not isinstance(value, list) or not all(
-        isinstance(r, dict) and {"name", "contact", "url"} <= set(r) for r in value
-    ):
-        raise ValueError('CRISIS_RESOURCES must be a JSON list of {"name", "contact", "url"}')
-    return tuple(Resource(str(r["name"]), str(r["contact"]), str(r["url"])) for r in value)
+class LiveResources:
+    """The crisis resources to signpost: those staff edited in the console, else the configured
+    ones. Never fails and never waits long: while the database is down, the configured ones."""
+
+    RETRY_SECONDS = 30.0
+
+    def __init__(self, app: APIFlask) -> None:
+        self.app = app
+        self._failed_at: float | None = None
+
+    def __call__(self) -> tuple[Resource, ...]:
+        configured = self.app.config["CRISIS_RESOURCES"]
+        if self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_SECONDS:
+            return configured
+        try:
+            found = admin_resources.current(self.app)
+        except Exception:
+            log.warning("edited crisis resources unavailable: the configured ones are used")
+            self._failed_at = time.monotonic()
+            return configured
+        self._failed_at = None
+        return found
 
 
 def _instance_secret(instance: Path) -> str:
@@ -134,7 +152,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     instance = Path(app.instance_path)
     app.config["INDEX_DIR"] = str(app.config["INDEX_DIR"] or instance / "index")
     app.config["MODEL_CACHE"] = str(app.config["MODEL_CACHE"] or instance / "models")
-    app.config["CRISIS_RESOURCES"] = _resources(app.config["CRISIS_RESOURCES"])
+    app.config["CRISIS_RESOURCES"] = parse_resources(app.config["CRISIS_RESOURCES"])
     app.config["ANSWER_THRESHOLD"] = float(app.config["ANSWER_THRESHOLD"])
     app.config["CRISIS_SIMILARITY"] = float(app.config["CRISIS_SIMILARITY"])
     threads = app.config["ENCODER_THREADS"]
@@ -149,7 +167,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     )
     crisis = CrisisCheck(
         lambda: engine.embedder,
-        resources=app.config["CRISIS_RESOURCES"],
+        resources=LiveResources(app),
         similarity_threshold=app.config["CRISIS_SIMILARITY"],
         model_path=Path(app.config["CRISIS_MODEL"]) if app.config["CRISIS_MODEL"] else None,
     )
@@ -165,6 +183,7 @@ def create_app(config: dict | None = None) -> APIFlask:
         crisis,
         answer_threshold=app.config["ANSWER_THRESHOLD"],
         query_log=functools.partial(query_log.record, store),
+        new_query_id=store.new_query_id,
     )
     access.init_app(app, api.bp)
     api.init_app(app)

@@ -139,7 +139,7 @@ def crisis_first():
 @bp.output(ResourcesOut)
 @bp.doc(summary="The crisis resources the service signposts (never rate limited)")
 def resources():
-    return {"resources": [r.to_dict() for r in current_app.config["CRISIS_RESOURCES"]]}
+    return {"resources": [r.to_dict() for r in _assistant().crisis.resources()]}
 
 
 @bp.get("/documents")
@@ -181,7 +181,7 @@ def health():
 @bp.post("/feedback")
 @bp.input(FeedbackIn, arg_name="body")
 @bp.output(FeedbackOut, status_code=201)
-@bp.doc(summary="Thumbs up or down on an answer", responses=ERRORS)
+@bp.doc(summary="Thumbs up or down on an answer", responses=[*ERRORS, 404])  # 404: no such answer
 def feedback(body: dict):
     storage: Storage = current_app.extensions["toolkit_storage"]
     storage.add_feedback(body["query_id"], body["helpful"], body.get("reason"))

@@ -68,12 +68,12 @@ class CrisisCheck:
         self,
         embedder: Callable[[], Embedder],
         *,
-        resources: tuple[safety.Resource, ...] = safety.DEFAULT_RESOURCES,
+        resources: Callable[[], tuple[safety.Resource, ...]] = lambda: safety.DEFAULT_RESOURCES,
         similarity_threshold: float = safety.DEFAULT_SIMILARITY_THRESHOLD,
         model_path: Path | None = crisis_model.MODEL_PATH,
     ) -> None:
         self._embedder = embedder  # called when first needed: loading it may fail
-        self.resources = resources
+        self.resources = resources  # the resources to signpost now (staff may edit them)
         self.similarity_threshold = similarity_threshold
         self.model_path = model_path
         self._lock = threading.Lock()
@@ -119,7 +119,7 @@ class CrisisCheck:
         return safety.assess(
             text,
             similarity,
-            resources=self.resources,
+            resources=self.resources(),
             similarity_threshold=self.similarity_threshold,
             crisis_probability=probability,
         )

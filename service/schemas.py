@@ -116,8 +116,14 @@ class ResourceOut(Schema):
     url = String()
 
 
+class ResourceInfo(ResourceOut):
+    reviewed = String(
+        allow_none=True, metadata={"description": "when its number and hours were last checked"}
+    )
+
+
 class ResourcesOut(Schema):
-    resources = List(Nested(ResourceOut))
+    resources = List(Nested(ResourceInfo))
 
 
 class SafetyOut(Schema):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from index import HashEmbedder
+from service.admin import resources as admin_resources
 
 CRISIS = "I want to kill myself tonight"
 ORDINARY = "How do we choose a venue with step-free access?"
@@ -125,3 +126,23 @@ def test_the_resources_endpoint_lists_the_configured_resources(make_app, monkeyp
     assert [
         {k: v for k, v in res.items() if k != "reviewed"} for res in r.get_json()["resources"]
     ] == custom
+
+
+def test_resources_edited_by_staff_are_signposted_and_survive_a_database_outage(
+    make_app, monkeypatch
+):
+    app = make_app()
+    edited = admin_resources.Entry("Local line", "Call 0800 111 222", "https://l.example", None)
+    admin_resources.save(app.extensions["toolkit_storage"].engine, [edited], "staff@example.org")
+    client = app.test_client()
+    body = client.post("/api/v1/ask", json={"question": CRISIS}).get_json()
+    assert [r["name"] for r in body["safety"]["resources"]] == ["Local line"]
+    listed = client.get("/api/v1/resources").get_json()["resources"]
+    assert [r["name"] for r in listed] == ["Local line"]
+
+    def database_down(app):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(admin_resources, "current", database_down)
+    body = assert_signposted(client.post("/api/v1/ask", json={"question": CRISIS}))
+    assert "Samaritans" in [r["name"] for r in body["safety"]["resources"]]  # the configured

@@ -113,11 +113,6 @@ def test_resources_check_warns_about_a_wall_of_signposts(make_app):
     assert f"warning: {MAX_SIGNPOSTS + 1} resources: signpost a few at a time" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_app parses CRISIS_RESOURCES with its own _resources: to be replaced by "
-    "safety.parse_resources (then remove this mark)",
-)
 def test_configured_resources_with_review_dates_reach_the_app(make_app):
     app = make_app(CRISIS_RESOURCES=json.dumps([{**ONE, "reviewed": "2026-11-30"}]))
     (resource,) = app.config["CRISIS_RESOURCES"]
