@@ -55,6 +55,8 @@ def quotable(sentence: str, previous: str = "") -> str | None:
         return None  # a fragment continuing from the page before
     if _CONTENTS_START.match(text) or len(_SECTION_NUMBER.findall(text)) >= 2:
         return None
+    if re.match(r"(?:Yes|No)\.\s", text):
+        return None  # the reply to a question heading ("Do we need ...? No. ..."), not to ours
     if _CAPS_RUN.search(text):
         return None  # a cover or a heading in capitals
     if _RUNNING.search(text) and len(tokens) < 20:
