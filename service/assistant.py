@@ -63,6 +63,10 @@ def _no_log(query_id: str, question: str, reply: Reply, partner: str | None) -> 
     return None
 
 
+def _random_query_id(crisis: bool) -> str:
+    return uuid.uuid4().hex
+
+
 class Assistant:
     """Owns the pipeline; holds nothing but what it is given."""
 
@@ -73,11 +77,15 @@ class Assistant:
         *,
         answer_threshold: float,
         query_log: QueryLog = _no_log,
+        new_query_id: Callable[[bool], str] = _random_query_id,
     ) -> None:
         self.engine = engine
         self.crisis = crisis
         self.answer_threshold = answer_threshold
         self.query_log = query_log
+        # crisis -> a query_id; the service's are signed (Storage.new_query_id), so feedback
+        # can check an id was issued without waiting for its log row
+        self.new_query_id = new_query_id
 
     def ask(
         self,
@@ -111,7 +119,7 @@ class Assistant:
             answered=result.answered,
             citations=result.citations,
             safety=check,
-            query_id=uuid.uuid4().hex,
+            query_id=self.new_query_id(check.crisis),
             quotes=result.quotes,
             seconds=time.perf_counter() - started,
         )

@@ -31,7 +31,7 @@ CODES = {
 
 UNAVAILABLE = "The document index is not available right now; please try again shortly."
 DATABASE_UNAVAILABLE = "This cannot be recorded right now; please try again in a minute."
-UNKNOWN_QUERY = "query_id: Not an answer this service gave (use the query_id of an /ask reply)."
+UNKNOWN_QUERY = "No answer has this query_id (use the query_id of an /ask reply)."
 MESSAGES = {
     404: "Not found: check the address.",
     405: "This method is not allowed here; see /api/v1/docs for each endpoint's methods.",
@@ -89,8 +89,8 @@ def init_app(app: APIFlask) -> None:
         return error_body(503, DATABASE_UNAVAILABLE), 503, {"Retry-After": "30"}
 
     @app.errorhandler(UnknownQuery)
-    def unknown_query(exc: UnknownQuery):
-        return error_body(422, UNKNOWN_QUERY), 422
+    def unknown_query(exc: UnknownQuery):  # feedback on an answer that does not exist
+        return error_body(404, UNKNOWN_QUERY), 404
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

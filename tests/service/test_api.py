@@ -46,7 +46,7 @@ def test_ask_answers_with_quoted_sentences_and_markers(client):
     assert body["answered"] is True
     assert "[1]" in body["answer"]
     assert body["safety"] == {"crisis": False, "message": None, "resources": []}
-    assert len(body["query_id"]) == 32
+    assert isinstance(body["query_id"], str) and 0 < len(body["query_id"]) <= 64  # FeedbackIn
     cited = body["citations"][0]
     assert cited["n"] == 1 and cited["page_start"] == 4
     for sentence in body["answer"].split(" [1]")[:-1]:

@@ -43,7 +43,7 @@ def _raw(body: str) -> bytes:
 )
 def test_lone_surrogates_are_never_a_500(client, path, body):
     r = client.post(path, data=_raw(body), content_type="application/json")
-    assert r.status_code in (200, 422), r.get_data(as_text=True)
+    assert r.status_code in (200, 404, 422), r.get_data(as_text=True)
     assert "\\ud800" not in r.get_data(as_text=True)
 
 
@@ -71,12 +71,12 @@ def _feedback(client, query_id: str, helpful: bool = False, reason: str | None =
     )
 
 
-def test_feedback_for_a_query_id_never_issued_is_422(app, client):
+def test_feedback_for_a_query_id_never_issued_is_404(app, client):
     issued = _ask(client, "ground rules")
     forged = issued[:-1] + ("0" if issued[-1] != "0" else "1")
     for query_id in ("made-up", "0" * 32, forged):
-        error = assert_error(_feedback(client, query_id), 422)
-        assert error["code"] == "invalid_request" and "query_id" in error["message"]
+        error = assert_error(_feedback(client, query_id), 404)
+        assert error["code"] == "not_found" and "query_id" in error["message"]
     assert app.extensions["toolkit_storage"].feedback_rows() == []
 
 
@@ -112,3 +112,17 @@ def test_no_reason_is_stored_for_a_crisis_question(app, client, signed):
         assert storage.query_rows()[0]["crisis"] is True
     assert _feedback(client, query_id, reason="I'm Sam and I took 40 pills").status_code == 201
     assert [r["reason"] for r in storage.feedback_rows()] == [None]
+
+
+def test_the_query_ids_of_answers_are_signed(app, docs, index_dir, tmp_path):
+    """Another worker (here: another app with the same secret and nothing logged) takes the
+    feedback at once, before, or without, the question's log row."""
+    from service import create_app
+
+    query_id = _ask(app.test_client(), "ground rules")
+    other = create_app({**app.config, "DATABASE": f"sqlite:///{tmp_path / 'other.db'}"})
+    assert _feedback(other.test_client(), query_id).status_code == 201
+    stranger = create_app(
+        {**app.config, "DATABASE": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "another"}
+    )
+    assert _feedback(stranger.test_client(), query_id).status_code == 404
