@@ -378,13 +378,14 @@ def test_feedback_is_sent_and_acknowledged_and_the_answer_can_be_copied(tab, ser
     page, api = tab.page, servers["api"].url
     tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=api)
     page.goto(api + "/")
-    answer = ask(page, GROUND_RULES)
+    with page.expect_response("**/api/v1/ask") as asked:
+        answer = ask(page, GROUND_RULES)
     with page.expect_request("**/api/v1/feedback") as sent:
         answer.get_by_role("button", name="Helpful", exact=True).click()
     request = sent.value
     assert request.method == "POST"
     body = request.post_data_json
-    assert body["helpful"] is True and len(body["query_id"]) == 32
+    assert body["helpful"] is True and body["query_id"] == asked.value.json()["query_id"]
     assert request.response().status == 201
     status = answer.locator(".tk-status")
     expect(status).to_have_text("Thanks, your feedback was recorded.")
