@@ -238,6 +238,13 @@ _FIRST_PERSON_RISK = [
     r"\b(going\s+to|gonna|want\s+to|will)\s+(hurt|kill|attack|stab|harm)\s+(him|her|them|someone|somebody|people|my\s+\w+)\b",
     # slang and indirect wording
     r"\b(top|topping|off|offing|unalive|unaliving)\s*my ?self\b|\bkms\b",
+    # self-harm going on now without "myself" ("ive been cutting tonight and cant stop")
+    r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+started)\s+(been\s+)?(cutting|self[\s-]?harming)(\s+(again|tonight|today|now|and|every|most|a\s+lot|badly)\b|\s*[.,!?]|\s*$)",
+    r"\bi\s+(wont|will\s+not)\s+(be\s+alive|be\s+breathing|still\s+be\s+alive)\b",
+    # farewells: the last time online, peace made, belongings not needed after a date
+    r"\b(last|final)\s+time\s+(ill|i\s+will|im\s+going\s+to)\s+(log\s*on|post|be\s+(here|on\s+here|online)|message|talk\s+to\s+(you|anyone))\b",
+    r"\b(ive|i\s+have)\s+made\s+(my\s+)?peace\s+with\s+(it|everything|dying|this)\b",
+    r"\b(wont|will\s+not)\s+be\s+needing\s+(it|them|these|those|any\s+of\s+(it|this|them)|my\s+\w+)\s+(after|from|past|beyond|any\s*more)\b",
     r"\b(sleep|go\s+to\s+sleep|take|would\s+it\s+take|could|want|wish)\b[^.?!]{0,30}\b(and\s+)?(not|never)\s+wake\s+up\b",
     r"\b(whats|what\s+is)\s+the\s+point\s+(any\s*more|of\s+(anything|it\s+all|me|life|living|going\s+on|carrying\s+on))",
     r"\b(saving|saved|stockpiling|stockpiled|hoarding|collecting|stashing)\s+(up\s+)?(my\s+|all\s+my\s+)?(tablets|pills|meds|medication|painkillers|paracetamol)\b",
@@ -383,7 +390,7 @@ _NOW = (
     r"at\s+the\s+moment|currently|about\s+to|just\s+(now|\w+ed|taken|swallowed|told|said|sent|"
     r"left|rang|posted|texted|messaged|called|phoned|tried|done|gone|seen|saw|got)|"
     r"(is|are|s|re)\s+(going\s+to|gonna|threatening\s+to|trying\s+to)|threatening|"
-    r"(has|have|s|ve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
+    r"(has|have|s|ve|hes|shes|theyve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
 )
 _FAREWELL = (
     r"\b(good\s*bye|bye\s+forever|last\s+message|final\s+message|sorry\s+for\s+(being\s+a\s+"
