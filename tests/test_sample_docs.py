@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = ROOT / "docs_src"
 QA_PATH = ROOT / "tests" / "data" / "qa.jsonl"
 HELDOUT_PATH = ROOT / "tests" / "data" / "qa_heldout.jsonl"  # written after calibration
+# written by an examiner who saw only the PDFs, after this round's tuning
+HELDOUT2_PATH = ROOT / "tests" / "data" / "qa_heldout2.jsonl"
+FOLLOWUPS_HELDOUT_PATH = ROOT / "tests" / "data" / "followups_heldout.jsonl"
 
 DOCUMENTS = {
     "peer-support-toolkit-sample-edition.pdf": "Peer support toolkit for community groups",
@@ -156,7 +159,11 @@ def test_qa_answers_cover_reports():
         assert n >= 15, name
 
 
-@pytest.mark.parametrize("path", [QA_PATH, HELDOUT_PATH], ids=["qa", "heldout"])
+@pytest.mark.parametrize(
+    "path",
+    [QA_PATH, HELDOUT_PATH, HELDOUT2_PATH, FOLLOWUPS_HELDOUT_PATH],
+    ids=["qa", "heldout", "heldout2", "followups-heldout"],
+)
 def test_qa_pages_exist_and_evidence_is_on_them(path):
     for e in qa_entries(path):
         if not e["answers"]:
@@ -167,7 +174,7 @@ def test_qa_pages_exist_and_evidence_is_on_them(path):
         evidence = e.get("evidence")
         if evidence is None:
             continue
-        assert 5 <= len(evidence.split()) <= 12, e["id"]
+        assert 5 <= len(evidence.split()) <= 15, e["id"]
         phrase = re.sub(r"\s+", " ", evidence).strip().lower()
         found = any(
             phrase in variant
