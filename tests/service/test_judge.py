@@ -149,9 +149,13 @@ ANSWERED = [
     LONG,
     "ground rules",
     "silence in groups",
-    "Our group is run by two volunteers in a rural village and we meet in the church hall on "
-    "Tuesday mornings. A new member has asked whether she can bring her husband along, who "
-    "cares for her. Are carers and family members allowed to come to peer support groups?",
+    pytest.param(
+        "Our group is run by two volunteers in a rural village and we meet in the church hall on "
+        "Tuesday mornings. A new member has asked whether she can bring her husband along, who "
+        "cares for her. Are carers and family members allowed to come to peer support groups?",
+        marks=pytest.mark.xfail(strict=True, reason="a known miss: declined (README, answers)"),
+        id="long-carers",
+    ),
     "wot shuld we do if a member tells us they want to end their life",
 ]
 DECLINED = [
