@@ -64,7 +64,9 @@ DEFAULTS = {
     # JSON list of {"name", "contact", "url", "reviewed"} to replace the defaults
     "CRISIS_RESOURCES": None,
     "RELOAD_INTERVAL": 2.0,  # seconds between checks for a rebuilt index
-    "MAX_CONTENT_LENGTH": 16 * 1024,  # request bodies above this get 413
+    # request bodies above this get 413: room for a question and a full history (11,000
+    # characters, even each written as a 12-byte JSON escape of an emoji), nothing more
+    "MAX_CONTENT_LENGTH": 160 * 1024,
     "RATELIMIT_ANONYMOUS": "30/minute;600/day",  # per client without an API key
     "RATELIMIT_PARTNER": "600/minute",  # per partner key, unless the key has its own
     "RATELIMIT_STORAGE": None,  # a SQLite file in the instance folder; redis://... for replicas

@@ -84,8 +84,9 @@ def test_wrong_content_type_is_415(client, path):
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_body_over_the_size_limit_is_413(client, path):
-    r = client.post(path, data=b'{"x": "' + b"a" * 40_000 + b'"}', content_type="application/json")
+def test_body_over_the_size_limit_is_413(app, client, path):
+    too_long = b"a" * app.config["MAX_CONTENT_LENGTH"]
+    r = client.post(path, data=b'{"x": "' + too_long + b'"}', content_type="application/json")
     assert assert_error(r, 413)["code"] == "payload_too_large"
 
 

@@ -78,3 +78,10 @@ def test_a_follow_up_is_answered_in_the_conversations_context(client, follow_up)
 def test_a_new_question_is_not_dragged_back_to_the_old_topic(client):
     new = "What should the group agree about confidentiality and ground rules?"
     assert _top_section(client, new, [turn(VENUE)]) == "Ground rules"
+
+
+def test_a_full_history_in_any_script_fits_in_the_body_limit(client):
+    history = [turn("😀" * 1000, "user" if i % 2 == 0 else "assistant") for i in range(10)]
+    question = "How do we choose a venue? " + "ŵ" * 900
+    r = client.post("/api/v1/ask", json={"question": question, "history": history})
+    assert r.status_code == 200, r.get_data(as_text=True)[:200]
