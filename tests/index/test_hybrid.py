@@ -160,7 +160,13 @@ def test_hybrid_adds_normalised_bm25_to_the_cosine_and_rerank_adds_the_best_sent
 
 
 def test_modes_default_and_bad_arguments(idx: Index):
-    assert DEFAULT_SEARCH_MODE in SEARCH_MODES
+    assert DEFAULT_SEARCH_MODE == "rerank" and set(SEARCH_MODES) == {
+        "dense", "bm25", "hybrid", "rerank",
+    }  # fmt: skip
+    query = "agree the ground rules together"
+    by_default = [(h.chunk.id, h.fused) for h in idx.search(query)]
+    assert by_default == [(h.chunk.id, h.fused) for h in idx.search(query, mode="rerank")]
+    assert by_default != [(h.chunk.id, h.fused) for h in idx.search(query, mode="dense")]
     with pytest.raises(ValueError, match="unknown search mode 'magic'"):
         idx.search("ground rules", mode="magic")
     assert idx.search("ground rules", k=0) == []
