@@ -155,8 +155,8 @@ def compose(
                 order.append(run[0].hit)
     number = {h: n for n, h in enumerate(order, start=1)}
     cited = [hits[h] for h in order] + [hit for h, hit in enumerate(hits) if h not in number]
-    # Runs in answer order; consecutive runs from one passage (two parts answered from the same
-    # place) become one run in document order, under one marker.
+    # Runs in answer order; consecutive runs from one passage that join up (two parts answered
+    # from the same place) become one run in document order, under one marker.
     pieces: list[tuple[int, list[Candidate]] | str] = []
     for part, runs in zip(parts, answers, strict=True):
         if runs is None:
@@ -165,8 +165,9 @@ def compose(
         for run in runs:
             n = number[run[0].hit]
             last = pieces[-1] if pieces else None
-            if isinstance(last, tuple) and last[0] == n:
-                merged = {s.position: s for s in last[1] + run}
+            merged = {s.position: s for s in (last[1] if isinstance(last, tuple) else []) + run}
+            contiguous = max(merged) - min(merged) == len(merged) - 1
+            if isinstance(last, tuple) and last[0] == n and contiguous:
                 pieces[-1] = (n, [merged[p] for p in sorted(merged)])
             else:
                 pieces.append((n, run))
