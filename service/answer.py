@@ -88,11 +88,10 @@ def _run(anchor: Candidate, scored: dict, budget: int, taken: list[str]) -> list
         if nxt is None or not _follows(nxt, anchor):
             break
         n = len(nxt.text.split())
-        if words + n > budget:
-            break
-        if not any(_similar(nxt.text, t) for t in taken):
-            run.append(nxt)
-            words += n
+        if words + n > budget or any(_similar(nxt.text, t) for t in taken):
+            break  # skipping a sentence would join two that do not follow each other
+        run.append(nxt)
+        words += n
         position += 1
     return run
 

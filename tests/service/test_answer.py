@@ -250,3 +250,22 @@ def test_on_real_passages_only_whole_sentences_of_the_cited_passage(bundled, que
             if x.n == n
         ]
         assert positions == sorted(positions)
+
+
+def test_a_run_never_skips_a_sentence_of_its_passage():
+    """Sentences joined under one marker follow each other in the passage: skipping one
+    (because it repeats an earlier quote) would misquote the document."""
+    from service.answer import Candidate, _run
+
+    def cand(position: int, text: str) -> Candidate:
+        return Candidate(score=0.9, hit=0, position=position, text=text, cosine=0.8)
+
+    first, repeated, third = (
+        cand(0, "Agree the ground rules together at the first meeting."),
+        cand(1, "What is said in the group stays in the group, always."),
+        cand(2, "Challenge the view, not the person, when views differ."),
+    )
+    scored = {(0, c.position): c for c in (first, repeated, third)}
+    run = _run(first, scored, budget=100, taken=["What is said in the group stays in the group."])
+    positions = [c.position for c in run]
+    assert positions == list(range(positions[0], positions[0] + len(positions)))
