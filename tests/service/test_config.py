@@ -32,7 +32,8 @@ def test_a_model_that_cannot_be_loaded_is_a_503_and_a_crisis_still_signposted(ma
 
 
 def test_the_instance_folder_does_not_depend_on_the_working_directory(monkeypatch, tmp_path):
-    monkeypatch.delenv("TOOLKIT_INSTANCE_PATH")
+    for name in ("INSTANCE_PATH", "INDEX_DIR", "DOCS_DIR", "MODEL_CACHE"):  # the defaults
+        monkeypatch.delenv(f"TOOLKIT_{name}", raising=False)
     monkeypatch.chdir(tmp_path)
     app = create_app({"MODEL": "hash", "SECRET_KEY": "x", "DATABASE": "sqlite://"})
     root = Path(__file__).resolve().parents[2]
