@@ -182,16 +182,6 @@ def compose(
     return Answer(" ".join(texts), True, cited, quotes)
 
 
-def preceded_by(message: str, answer: Answer) -> Answer:
-    """`message` first, then the answer's quotes if there are any (with their citations).
-
-    For someone else in danger now: the call-999 message, then what the documents say to do.
-    """
-    if not answer.answered:
-        return Answer(message, False, [])
-    return Answer(f"{message}\n\n{answer.text}", True, answer.citations, answer.quotes)
-
-
 def judge_for(fingerprint: str, fallback_threshold: float) -> Judge:
     """The judge for an embedding model: the learned one it was trained for, else the plain
     score threshold (service/judge.py)."""

@@ -13,7 +13,7 @@ import pytest
 
 from index import Chunk, Document, HashEmbedder, Hit, Index, build
 from service import question as q
-from service.answer import NOT_COVERED, PART_NOT_COVERED, compose, preceded_by
+from service.answer import NOT_COVERED, PART_NOT_COVERED, compose
 from service.judge import ScoreThreshold, Verdict
 from service.sentences import quotable
 
@@ -163,15 +163,6 @@ def test_a_question_none_of_whose_parts_is_covered_is_declined():
     question = "how much does room hire cost and what is the deadline for grants?"
     answer = compose(question, [hit(1, 0.7, VENUE, [0.7, 0.6])], judge=PartJudge())
     assert (answer.answered, answer.text) == (False, NOT_COVERED)
-
-
-def test_someone_else_in_danger_gets_the_message_first_then_the_guidance():
-    answered = compose("what time should we meet?", [hit(1, 0.7, RUN, RUN_SCORES)], judge=JUDGE)
-    both = preceded_by("Call 999 now.", answered)
-    assert both.text.startswith("Call 999 now.\n\n") and both.text.endswith(answered.text)
-    assert both.answered and both.citations == answered.citations
-    alone = preceded_by("Call 999 now.", compose("x", [], judge=JUDGE))
-    assert (alone.text, alone.answered, alone.citations) == ("Call 999 now.", False, [])
 
 
 # -- what is never quoted: lines seen in the bundled documents' passages ------------------
