@@ -3,15 +3,14 @@ the learned signal through service.crisis.CrisisCheck with the real model).
 
     python bench/safety.py [FILE.jsonl ...]   (default: every safety set in tests/data)
 
-Prints, per file: crisis recall, false alarms, greetings flagged, and every mistake. Two
-schemas are read: {"message", "label": "crisis_self"|"crisis_other"|...} and
-{"text", "crisis": bool, "kind"}.
+Prints, per file: crisis recall, false alarms, greetings flagged, and every mistake. The
+schemas `python -m service.crisis_model` reads: {"message", "label": "crisis_self"|...},
+{"text", "crisis": bool, "kind"} and QA sets {"question", "kind"}.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter
@@ -21,22 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from service import create_app  # noqa: E402
+from service import create_app, crisis_model  # noqa: E402
 
 
 def read(path: Path) -> list[tuple[str, bool, str]]:
-    """(message, is a crisis, kind) of each labelled line."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if "message" in row:
-            label = row["label"]
-            out.append((row["message"], label.startswith("crisis"), label))
-        else:
-            out.append((row["text"], bool(row["crisis"]), row.get("kind", "")))
-    return out
+    """(message, is a crisis, kind) of each labelled line (the schemas crisis_model reads)."""
+    kinds = crisis_model.kinds_of(path)
+    return [(text, crisis, kinds.get(text, "")) for text, crisis in crisis_model.labelled(path)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     files = args.files or sorted((ROOT / "tests" / "data").glob("safety_*.jsonl"))
     settings = {"INSTANCE_PATH": "/tmp/bench-safety", "MODEL_CACHE": str(ROOT / "instance/models")}
     crisis = create_app(settings).extensions["toolkit_assistant"].crisis
-    if crisis.signals("hello")[0] is None:
+    if crisis.signals("hello").similarity is None:
         print("the model could not be loaded: run `make run` or `python -m index.onnx_export`")
         return 2
     for path in files:

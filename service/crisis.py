@@ -12,6 +12,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,21 +24,68 @@ from . import crisis_model, safety
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Signals:
+    """The embedding signals of a message: exemplar similarity and learned probability of the
+    whole message (None when off or unavailable), and its clauses with their own."""
+
+    similarity: float | None = None
+    probability: float | None = None
+    parts: tuple[safety.Clause, ...] = ()
+
+
+def patterns_only(text: str) -> Signals:
+    """No embedding signals: the message and its clauses are judged by the patterns alone."""
+    return Signals(parts=tuple(safety.Clause(c) for c in safety.clauses(text)))
+
+
 def signals_of(
     text: str,
     encode: Callable[[list[str]], np.ndarray],
     exemplars: np.ndarray,
     model: crisis_model.CrisisModel | None,
-) -> tuple[float, float | None]:
-    """(exemplar similarity, learned probability or None) of `text`. Both read the message
-    without its idioms of death ("this turnout is killing me"): the embedding of an idiom is
-    close to that of what it says literally. Most messages have none, and their vector is the
-    one retrieval uses too (a caching encoder computes it once)."""
+) -> Signals:
+    """The signals of `text`. They read the message without its idioms of death ("this
+    turnout is killing me"): the embedding of an idiom is close to that of what it says
+    literally. Most messages have none, and their vector is the one retrieval uses too (a
+    caching encoder computes it once); a message of two clauses or more costs one more encode
+    call, of all its clauses in one batch."""
     plain = safety.without_idioms(text) or text
     vector = encode([plain])[0]
     similarity = float(np.max(exemplars @ vector))
-    probability = None if model is None else model.probability(plain, vector, encode)
-    return similarity, probability
+    probability = None if model is None else float(model.probabilities(vector[None, :])[0])
+    texts = safety.clauses(text)
+    if not texts:
+        return Signals(similarity, probability)
+    vectors = encode(texts)
+    similarities = np.max(vectors @ exemplars.T, axis=1)
+    chances = [None] * len(texts) if model is None else model.probabilities(vectors)
+    parts = tuple(
+        safety.Clause(t, float(s), None if p is None else float(p))
+        for t, s, p in zip(texts, similarities, chances, strict=True)
+    )
+    return Signals(similarity, probability, parts)
+
+
+def decide(
+    text: str,
+    signals: Signals,
+    model: crisis_model.CrisisModel | None,
+    *,
+    resources: tuple[safety.Resource, ...] = safety.DEFAULT_RESOURCES,
+    similarity_threshold: float = safety.DEFAULT_SIMILARITY_THRESHOLD,
+) -> safety.SafetyResult:
+    """safety.assess with the signals and the model's thresholds."""
+    return safety.assess(
+        text,
+        signals.similarity,
+        resources=resources,
+        similarity_threshold=similarity_threshold,
+        crisis_probability=signals.probability,
+        probability_threshold=crisis_model.THRESHOLD if model is None else model.threshold,
+        parts=signals.parts,
+        part_threshold=None if model is None else model.part_threshold,
+    )
 
 
 def judge(
@@ -51,13 +99,9 @@ def judge(
 ) -> safety.SafetyResult:
     """The check of `text` as `CrisisCheck.assess` makes it (and as
     `python -m service.crisis_model check` measures it)."""
-    similarity, probability = signals_of(text, encode, exemplars, model)
-    return safety.assess(
-        text,
-        similarity,
-        resources=resources,
-        similarity_threshold=similarity_threshold,
-        crisis_probability=probability,
+    signals = signals_of(text, encode, exemplars, model)
+    return decide(
+        text, signals, model, resources=resources, similarity_threshold=similarity_threshold
     )
 
 
@@ -103,25 +147,33 @@ class CrisisCheck:
             return None
         return found
 
-    def signals(self, text: str) -> tuple[float | None, float | None]:
-        """(exemplar similarity, learned probability) of `text`; (None, None) when the
-        embedder fails, so that the patterns decide alone."""
+    def signals(self, text: str) -> Signals:
+        """The embedding signals of `text`; none when the embedder fails, so that the
+        patterns decide alone (on the whole message and on each clause)."""
         try:
             embedder = self._embedder()
             return signals_of(text, embedder.encode, self.exemplars(embedder), self.classifier)
         except Exception:  # any failure of the model: the patterns still decide
             log.exception("crisis signals unavailable: the patterns decide alone")
-            return None, None
+        try:
+            return patterns_only(text)
+        except Exception:  # never: but the check must not raise
+            log.exception("clauses unavailable: the whole message is judged alone")
+            return Signals()
 
     def assess(self, text: str) -> safety.SafetyResult:
         """The crisis judgement of one message; never raises."""
-        similarity, probability = self.signals(text)
-        return safety.assess(
+        signals = self.signals(text)
+        try:
+            model = self.classifier if signals.probability is not None else None
+        except Exception:
+            model = None
+        return decide(
             text,
-            similarity,
+            signals,
+            model,
             resources=self.resources(),
             similarity_threshold=self.similarity_threshold,
-            crisis_probability=probability,
         )
 
     def warm_up(self) -> None:

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import random
-import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -40,18 +39,23 @@ import numpy as np
 MODEL_PATH = Path(__file__).with_name("crisis_model.json")
 DATA = Path(__file__).with_name("data") / "crisis"
 # development data: every file training reads, in DATA
-TRAINING = ("safety_dev.jsonl", "hard_cases.jsonl", "qa_questions.jsonl")
+# (was_heldout_round1/2: copies of tests/data/safety_test.jsonl and safety_heldout.jsonl, the
+# held-out sets of earlier rounds, development data since they were reported)
+TRAINING = (
+    "safety_dev.jsonl",
+    "hard_cases.jsonl",
+    "qa_questions.jsonl",
+    "round3.jsonl",
+    "was_heldout_round1.jsonl",
+    "was_heldout_round2.jsonl",
+)
 # labelled sets training never reads, reported by `check` when present
 TESTS = Path(__file__).resolve().parents[1] / "tests" / "data"
-REPORTED = ("safety_test.jsonl", "qa_heldout.jsonl")
-TRAIN_C = 16.0  # inverse regularisation, chosen by cross-validation on the development data
-THRESHOLD = 0.5  # probability for the whole message
-PART_THRESHOLD = 0.85  # stricter for one sentence of several: short parts are noisier
-MIN_PART_WORDS = 5  # "is that ok?" on its own reads as anything
-MIN_SPLIT_WORDS = 25  # shorter messages: the whole vector already carries each sentence
+REPORTED = ("qa_heldout.jsonl",)
+TRAIN_C = 8.0  # inverse regularisation, chosen by cross-validation on the development data
+THRESHOLD = 0.65  # probability for the whole message (chosen by cross-validation)
+PART_THRESHOLD = 0.85  # for one clause of several (safety.clauses): short parts are noisier
 FOLDS = 5
-# sentence boundaries, and the joins where a practical question turns into something else
-_PARTS = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|,\s+(?:also|and also|anyway|but)\s+")
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -67,19 +71,6 @@ class CrisisModel:
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         logits = np.asarray(vectors, dtype=np.float32) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-logits))
-
-    def probability(self, text: str, vector: np.ndarray, encode: Encode) -> float:
-        """The message's crisis probability: the whole message's, or `threshold` when, in a
-        message of MIN_SPLIT_WORDS or more, one sentence alone reaches `part_threshold`."""
-        whole = float(self.probabilities(vector[None, :])[0])
-        if whole >= self.threshold or len(text.split()) < MIN_SPLIT_WORDS:
-            return whole
-        parts = [
-            p for p in _PARTS.split(text) if len(p.split()) >= MIN_PART_WORDS and p.strip() != text
-        ]
-        if parts and float(self.probabilities(encode(parts)).max()) >= self.part_threshold:
-            return self.threshold
-        return whole
 
     def to_dict(self) -> dict:
         return {
@@ -176,6 +167,8 @@ def fit(
     *,
     fingerprint: str,
     c: float = TRAIN_C,
+    threshold: float = THRESHOLD,
+    part_threshold: float = PART_THRESHOLD,
 ) -> CrisisModel:
     """Logistic regression on the messages and their slipped copies (see the module notes)."""
     from sklearn.linear_model import LogisticRegression
@@ -188,7 +181,8 @@ def fit(
     y = np.asarray(list(labels) * 2)
     fitted = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     fitted.fit(x, y)
-    return CrisisModel(fitted.coef_[0].astype(np.float32), float(fitted.intercept_[0]), fingerprint)
+    weights = fitted.coef_[0].astype(np.float32)
+    return CrisisModel(weights, float(fitted.intercept_[0]), fingerprint, threshold, part_threshold)
 
 
 def train(encode: Encode, fingerprint: str, data: Path = DATA) -> CrisisModel:
@@ -278,7 +272,12 @@ def kinds_of(path: Path) -> dict[str, str]:
 
 
 def cross_validated(
-    encode: Encode, fingerprint: str, data: Path = DATA, c: float = TRAIN_C, folds: int = FOLDS
+    encode: Encode,
+    fingerprint: str,
+    data: Path = DATA,
+    c: float = TRAIN_C,
+    folds: int = FOLDS,
+    **thresholds: float,
 ) -> list[Figures]:
     """The whole check on each development file, every message judged by a model trained on
     the other folds (the exemplars are always in training: they are part of the detector)."""
@@ -296,7 +295,7 @@ def cross_validated(
     for train_at, test_at in split.split(np.zeros(len(rows)), [y for _, _, y in rows]):
         texts = [rows[i][1] for i in train_at] + list(EXEMPLARS)
         labels = [rows[i][2] for i in train_at] + [True] * len(EXEMPLARS)
-        model = fit(texts, labels, encode, fingerprint=fingerprint, c=c)
+        model = fit(texts, labels, encode, fingerprint=fingerprint, c=c, **thresholds)
         for i in test_at:
             text = rows[i][1]
             flagged[i] = judge(text, encode, exemplars, model).crisis
@@ -312,6 +311,29 @@ def cross_validated(
                 kinds_of(data / name),
             )
         )
+    return out
+
+
+def left_out(
+    encode: Encode, fingerprint: str, data: Path = DATA, c: float = TRAIN_C, **thresholds: float
+) -> list[Figures]:
+    """The whole check on each development file, judged by a model trained on all the others
+    only: the closest proxy here for a new set written by someone else (cross-validation
+    shares each file's author, register and kinds between training and test)."""
+    from .crisis import judge
+    from .safety import EXEMPLARS
+
+    encode = encode if isinstance(encode, CachedEncode) else CachedEncode(encode)
+    exemplars = encode(list(EXEMPLARS))
+    files = {name: labelled(data / name) for name in TRAINING}
+    out = []
+    for name, rows in files.items():
+        others = [r for n, f in files.items() if n != name for r in f]
+        texts = [t for t, _ in others] + list(EXEMPLARS)
+        labels = [y for _, y in others] + [True] * len(EXEMPLARS)
+        model = fit(texts, labels, encode, fingerprint=fingerprint, c=c, **thresholds)
+        verdict = {t: judge(t, encode, exemplars, model).crisis for t, _ in rows}
+        out.append(figures(f"{name} (left out)", rows, verdict.__getitem__, kinds_of(data / name)))
     return out
 
 
@@ -363,7 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     found = [p for p in (TESTS / n for n in REPORTED) if p.exists()]
     sets = {f"{p.parent.name}/{p.name}": p for p in found}
     sets.update({str(p): p for p in args.sets})
-    results = cross_validated(encode, embedder.fingerprint) + report(encode, model, sets)
+    results = (
+        cross_validated(encode, embedder.fingerprint)
+        + left_out(encode, embedder.fingerprint)
+        + report(encode, model, sets)
+    )
     for result in results:
         print(result.line())
         if args.verbose:

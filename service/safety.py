@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -198,6 +199,38 @@ _GONE = (
     r"\s+(here|around))\b(?!\s+(on|to|from|away|abroad|travelling|next|for\s+(a|an|the|two|three|\d+)\b))"
     r"|\b(wont|will\s+not|never)\s+be\s+coming\s+back\b"
 )
+# "after this week I won't be around": unless an ordinary reason is given (as for _GONE)
+_AFTER_A_DATE = (
+    r"\bafter\s+(this\s+(week|weekend|month)|tonight|tomorrow|next\s+week|(mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+    r"[^.?!]{0,15}\bi\s+(wont|will\s+not)\s+be\s+(around|here|alive)\b"
+)
+_NOT_HERE_BY = r"\b(wont|will\s+not)\s+be\s+(here|around)\s+(much\s+longer|for\s+long|tomorrow|by|after|at\s+christmas)"
+_ABSENCES = (_GONE, _AFTER_A_DATE, _NOT_HERE_BY)
+# Putting a life in order: two of these together ("rehomed the cat and cancelled my phone
+# contract", "gave my bike away, everything's tidy"); one alone is everyday life.
+_WINDING_UP_SIGNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\b(rehomed|re-homed|found\s+(a\s+)?(new\s+)?homes?\s+for|sorted\s+(new\s+)?homes?\s+for|(given|gave)\s+(away\s+)?)"
+        r"\s*(my|the|both|all\s+my|our)?\s*(\w+\s+)?(cats?|dogs?|pets?|rabbits?|birds?|hamsters?)\b",
+        r"\bcancel+ed\s+(my|the|all\s+my)\s+(phone|mobile|gym|contracts?|subscriptions?|direct\s+debits?|standing\s+orders?|"
+        r"netflix|insurance|memberships?)\b",
+        r"\b(everything|all|it\s+all)\s*(s|is|now|has\s+been)?\s+(tied\s+up|tidy|tidied|in\s+order|sorted\s+now)\b"
+        r"|\bthats\s+everything\s+(tied\s+up|sorted|done)\b",
+        r"\b(wont|will\s+not|dont)\s+need\s+(them|it|any\s+of\s+(it|them))\s+(after|past|any\s*more|where)\b",
+        r"\bso\s+(nobody|no\s*one)\s+(has|have|is|will)\s+(to|left|have)\b",
+        r"\b(weirdly|strangely|oddly|really)\s+calm\b",
+        r"\b(given|gave|giving)\s+away\s+(my|all\s+my|most\s+of\s+my)\b|\bsold\s+my\s+(bike|car|guitar|things|stuff)\b",
+        r"\b(sorted|made|written|updated)\s+my\s+will\b",
+    )
+)
+
+
+def _winding_up(norm: str) -> bool:
+    """Two signs of a life being put in order (see _WINDING_UP_SIGNS), in the first person."""
+    return sum(bool(p.search(norm)) for p in _WINDING_UP_SIGNS) >= 2 and bool(_OWN.search(norm))
+
+
 _ORDINARY_ABSENCE = re.compile(
     r"\b(moving|move|moved|relocat\w*|emigrat\w*|retir\w*|holiday|maternity|paternity|sabbatical|"
     r"step(ping)?\s+down|leaving\s+(the|my|our)\s+(group|committee|charity|job|post|role|area)|"
@@ -256,7 +289,7 @@ _FIRST_PERSON_RISK = [
     r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+get|i\s+m)\b[^.?!]{0,20}\bsuicid(al|e)\b"
     r"|(^|[.!?]\s*)(been\s+)?having\s+suicid(al|e)\s+(thoughts|feelings|urges)",
     r"\b(im|i\s+am|i\s+m)\s+(sat|sitting|stood|standing|up)\s+(on|at)\s+(the\s+)?(top\s+of\s+)?(the\s+|a\s+)?(roof|bridge|ledge|edge|cliff|multi[\s-]?storey|car\s+park\s+roof|railway|tracks|platform)",
-    r"\b(wont|will\s+not)\s+be\s+(here|around)\s+(much\s+longer|for\s+long|tomorrow|by|after|at\s+christmas)",
+    _NOT_HERE_BY,
     # coded words people use online for suicide ("kms", "unalive", "sewerslide", "ctb")
     rf"\b({CODED})\b",  # _CODED_PATTERN
     # arrangements for the family "after I'm gone" (not a move, a holiday or a handover)
@@ -268,7 +301,7 @@ _FIRST_PERSON_RISK = [
     r"(date|day|night)|(ive|i\s+have)\s+(worked\s+out|decided|figured\s+out)\s+when)\b[^?]{0,60}\b(birthday|christmas|wedding|anniversary|graduation|funeral|so\s+(i|it))\b",
     # a last message, with an apology or a farewell to someone by name
     r"\b(my\s+)?(last|final)\s+(message|text|post|words|note)\b[^?]{0,80}\b(sorry|love\s+you|forgive|"
-    r"goodbye|look\s+after|not\s+your\s+fault)\b"
+    r"goodbye|look\s+after|not\s+your\s+fault|its\s+time|you\s+helped)\b"
     r"|\b(sorry|forgive\s+me|goodbye)\b[^?]{0,80}\b(my\s+)?(last|final)\s+(message|text|post|words)\b",
     r"\b(tell|please\s+tell)\s+(my\s+)?\w+\s+(im|i\s+am|that\s+im)\s+sorry\b",
     r"\b(none\s+of\s+(this|it)\s+is|it\s+(wasnt|was\s+not|isnt|is\s+not))\s+(your|her|his|their)\s+fault\b"
@@ -299,6 +332,64 @@ _FIRST_PERSON_RISK = [
     r"\b(tonight|today)\s+is\s+the\s+end\b|\b(dont|do\s+not)\s+think\s+ill\s+(see|make\s+it\s+to)\s+(the\s+)?"
     r"(morning|tomorrow)\b",
     r"\b(drive|driving|crash|crashing)\s+(my\s+car\s+)?(into|off)\s+(a|the)\s+(wall|tree|bridge|lorry|river|cliff)\b",
+    # affairs put in order against a date, or so that nobody is left with anything
+    r"\b(getting|got|get|put|putting|sorting|sorted|have|had)\s+(everything|all\s+my\s+affairs|my\s+affairs|"
+    r"all\s+my\s+things|my\s+things|it\s+all)\s+(in\s+order|sorted|tied\s+up)\b[^?]{0,40}\b((before|by)\s+("
+    r"(mon|tues|wednes|thurs|fri|satur|sun)day\b(?!\s*s\b)|tonight|tomorrow|the\s+weekend|next\s+week|the\s+\d+\w*\b(?!\s+of\s+\w+\s+(meeting|agm)))"
+    r"|so\s+(that\s+)?(nobody|no\s*one|noone|my\s+\w+)\s+(is|are|has|have|gets?|wont)\b)",
+    # leaving "for good" with the means at hand, the means set out, a car running in a garage
+    r"\b(leaving|going|gone|off|goodbye)\s+for\s+good\b[^?]{0,60}\b(tablets|pills|meds|rope|knife|blades?|"
+    r"gun|car\s+running|engine\s+running|bridge|tonight)\b",
+    r"\b(the\s+|my\s+|all\s+my\s+)(tablets|pills|meds|paracetamol|painkillers|blades?|rope)\s+(are|is|s)\s+"
+    r"(next\s+to|beside|by|in\s+front\s+of|here\s+with)\s+me\b"
+    r"|\b(tablets|pills|meds|paracetamol|painkillers)\s+(are|is)\s+(on\s+the\s+(table|bed|side)|ready|out)\b"
+    r"[^?]{0,40}\b(tonight|for\s+good|goodbye|sorry|now)\b"
+    r"|\b(tonight|for\s+good|goodbye|sorry)\b[^?]{0,40}\b(tablets|pills|meds|paracetamol|painkillers)\s+(are|is)\s+"
+    r"(on\s+the\s+(table|bed|side)|ready|out)\b",
+    r"\b(sat|sitting|sit|sat\s+here)\s+in\s+(the|my)\s+(car|garage)\b[^.?!]{0,50}\b(engine|car|motor)\s+(running|on)\b"
+    r"|\bgarage\b[^.?!]{0,40}\b(engine|car|motor)\s+(running|on)\b"
+    r"|\b(engine|car|motor)\s+running\b[^.?!]{0,40}\bgarage\b"
+    r"|\bhose\b[^.?!]{0,30}\bexhaust\b|\bexhaust\b[^.?!]{0,30}\bhose\b",
+    r"\b(gun|shotgun|rifle|pistol)\s+(out|loaded|ready|in\s+my\s+(hand|lap))\b",
+    # passwords and handovers left with an apology for everything; an exit being planned
+    r"\b(passwords?|logins?|log\s*ins?|bank\s+details|pin|keys|handover)\b[^?]{0,160}\bsorry\s+for\s+everything\b"
+    r"|\bsorry\s+for\s+everything\b[^?]{0,160}\b(passwords?|logins?|bank\s+details|keys|wont\s+be\s+(around|here)|"
+    r"thank(s|\s+you)\s+for\s+being|look\s+after|love\s+you)\b",
+    r"\b(planning|planned|plan|worked\s+out|sorting)\s+(my|an)\s+(exit|way\s+out)\b"
+    r"(?!\s+(strategy|plan|interview|from\s+(the|this|our|my)\s+(group|committee|board|charity|role|job|post|company)|"
+    r"as\s+(chair|treasurer|secretary|trustee|coordinator|facilitator)))",
+    # the last days of a life, the last sight of someone, going through with it
+    r"\b(last|final)\s+(day|days|night|week|weekend|month|christmas|birthday)\s+(on\s+(this\s+)?earth|alive|of\s+my\s+life)\b",
+    r"\bsee\s+(her|him|them|my\s+\w+)\s+one\s+(last|final)\s+time\b",
+    r"\bbefore\s+i\s+go\s+through\s+with\s+it\b|\b(going\s+to|gonna|will|ill)\s+go\s+through\s+with\s+it\s+"
+    r"(tonight|today|tomorrow|this|after|on|when)\b",
+    r"\b(letters?|notes?)\b[^?]{0,80}\b(sorry|goodbye)\b[^?]{0,60}\b(then|and\s+then)\s+(ill\s+|i\s+will\s+)?do\s+it\b"
+    r"|\b(writing|written|wrote)\s+(letters|notes)\s+to\s+(everyone|all\s+of\s+(you|them)|my\s+\w+)\s+(saying|to\s+say)\s+"
+    r"(sorry|goodbye)\b",
+    r"\b(researching|researched|looked\s+up|googled|worked\s+out|know|googling)\s+how\s+(many|much)\s+(it\s+(takes|would\s+take)|"
+    r"would\s+do\s+it|i\s+(need|would\s+need))\b",
+    r"^(im\s+|i\s+am\s+)?(doing|going\s+to\s+do|gonna\s+do)\s+it\s+(now|tonight|today)\W*$",
+    # not part of anything after a date; not coming back to anything
+    r"\bnot\s+(going\s+to\s+be\s+)?part\s+of\s+anything\s+(after|any\s*more|again|past)\b"
+    r"|\bnot\s+(coming\s+back\s+)?to\s+anything\b",
+    # a farewell: "if anyone reads this", "this is my goodbye", love to someone with an apology
+    r"\bif\s+any(one|body)\s+(reads|finds|sees)\s+this\b",
+    r"\bthis\s+is\s+my\s+goodbye\b(?!\s+(card|speech|party|post\s+for|to\s+(the|our)\s+(hall|venue|group\s+as)))",
+    r"\btell\s+(my\s+)?\w+\s+(i|that\s+i)\s+love\s+(him|her|them)\b[^?]{0,60}\bsorry\b"
+    r"|\bsorry\b[^?]{0,60}\btell\s+(my\s+)?\w+\s+(i|that\s+i)\s+love\s+(him|her|them)\b",
+    # self-harm now in short forms: "sh'd again", "cut pretty deep"
+    r"\bshd\b|\bsh(ing)?\s+again\b",
+    r"\bi\s*(ve|have)?\s*cut\s+(pretty\s+|really\s+|too\s+|quite\s+|very\s+|a\s+bit\s+)?(deep|deeper|badly)\b",
+    r"\b(cut|cuts|cutting|sh|shd|burn|burns|burning)\b[^.?!]{0,30}\bdeeper\s+than\b",
+    r"\b(been\s+|keep\s+|im\s+|i\s+keep\s+)thinking\s+(about|abt|bout)\s+(suicide|killing\s+my\s*self|ending\s+it|dying)\b"
+    r"(?!\s+(prevention|awareness|training|week|day|statistics|in\s+the\s+group))",
+    r"\bcant\s+see\s+my\s*self\s+(being\s+|still\s+)?(here|around|alive)\s+(at|by|for|next|in|after|much)\b",
+    r"\bso\s+(nobodys|no\s*ones|their|her|his|the)\s+(day|birthday|wedding|christmas|party)\s+(is|isnt|wont\s+be|doesnt\s+get)\s+"
+    r"(spoilt|spoiled|ruined)\b",
+    r"\b(im\s+done|no\s+point)\b[^?]{0,60}\b(picked|chosen|set)\s+(the|a)\s+date\b"
+    r"|\b(picked|chosen|set)\s+(the|a)\s+date\b[^?]{0,60}\b(im\s+done|no\s+point)\b"
+    r"|\b(got|have)\s+the\s+date\s+in\s+my\s+head\b",
+    _AFTER_A_DATE,
 ]
 _RISK_TOPIC = (
     r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
@@ -358,6 +449,9 @@ _ASKING_ABOUT = (
     r"\bsomeone\s+(in|at|from)\b|\b(he|she|they)\s+(said|says|told|mentioned|talks?|talked)\b|"
     r"\btold\s+(me|us)\b|\bworried\s+about\s+(someone|somebody|a\s+\w+|my\s+\w+|him|her|them)\b|"
     r"\bwho\s+(do|should|can)\s+(i|we)\s+(ring|call|phone|contact|tell)\b|\bwhat\s+(does|do|is)\s+[\w' ]{1,20}\s+mean\b|\b(prevention|awareness|mental\s+health|remembrance)\s+(week|day|month)\b|"
+    r"\bis\s+it\s+(true|a\s+myth|a\s+fact)\b|\bmyths?\b|\bfacts?\s+(about|on)\b|"
+    r"\b(does|do|can|could|will|would)\s+(asking|talking|mentioning|ask|talk)\b[^.?!]{0,30}\babout\b|"
+    r"\b(puts?|putting|plant\w*)\s+(the\s+)?ideas?\s+(in|into)\b|"
     r"\b(campaign|awareness|training|course|policy|research|statistics?|figures?|evaluation|"
     r"toolkit|leaflet|poster|quotes?|quoting|quoted|testimonials?|case\s+stud(y|ies)|funders?|"
     r"funding\s+(bid|application)|bid|newsletter|annual\s+report|impact\s+stor(y|ies)|booklet)\b|\bis\s+it\s+(ok|okay|safe|right|wise|appropriate)\s+to\s+"
@@ -384,18 +478,25 @@ _EMERGENCY = (
     r"|\b(will|going\s+to|gonna|threatened\s+to|threatening\s+to|says\s+(he|she)\s*(ll|will)|hell|shell|"
     r"theyll)\s+kill\s+(her|him|them)\b|\b(use|turn)\s+it\s+on\s+(him|her|them)sel(f|ves)\b"
     r"|\b(got|has|have|had)\s+a\s+plan\s+to\s+(kill|end|take)\b"
+    # a photo of pills sent, a hose on an exhaust, violence heard through the wall
+    r"|\b(photo|picture|pic|image|video)\s+of\b[^.?!]{0,30}\b(pills|tablets|blister\s+packs?|paracetamol|meds|"
+    r"empty\s+(packets|packs|boxes))\b|\bblister\s+packs?\s+(emptied|empty)\b"
+    r"|\bhose\b[^.?!]{0,30}\bexhaust\b|\bexhaust\b[^.?!]{0,30}\bhose\b"
+    r"|\b(can|could)\s+hear\b[^.?!]{0,40}\b(screaming|smashing|hitting|punching|beating)\b"
 )
 _NOW = (
     r"\b(right\s+now|now|tonight|today|this\s+(morning|afternoon|evening)|an\s+hour\s+ago|"
     r"at\s+the\s+moment|currently|about\s+to|just\s+(now|\w+ed|taken|swallowed|told|said|sent|"
     r"left|rang|posted|texted|messaged|called|phoned|tried|done|gone|seen|saw|got)|"
     r"(is|are|s|re)\s+(going\s+to|gonna|threatening\s+to|trying\s+to)|threatening|"
+    r"(\d+|a\s+few|few|ten|twenty|half\s+an)\s+(mins?|minutes?|hours?)\s+ago|"
     r"(has|have|s|ve|hes|shes|theyve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
 )
 _FAREWELL = (
     r"\b(good\s*bye|bye\s+forever|last\s+message|final\s+message|sorry\s+for\s+(being\s+a\s+"
     r"burden|everything)|thank(s|\s+you)\s+for\s+everything|this\s+is\s+it|sorry\s+everyone|"
-    r"(wont|never)\s+see\s+(me|you|us)\s+again)\b"
+    r"(wont|never)\s+see\s+(me|you|us)\s+again|you\s+(were|have\s+been|ve\s+been)\s+a\s+good\s+friend|"
+    r"apologis\w*\s+to\s+everyone|where\s+(her|his|their)\s+will\s+is|sorry\s+x+|i\s+cant\s+(do\s+this\s+)?any\s*more)\b"
 )
 _UNREACHABLE = (
     r"\b((not|isnt|wont|hasnt|arent|havent)\s+(been\s+)?(answering|replying|responding|picking\s+up)"
@@ -416,6 +517,7 @@ _HYPOTHETICAL = (
 )
 _PAST = (
     r"\b(died|passed\s+away|funeral|bereave\w*|last\s+(week|month|year|time|session)|"
+    r"(taken|took)\s+(their|his|her)\s+(own\s+)?life|postvention|memorial|"
     r"(\w+\s+)?(years?|months?|weeks?)\s+ago)\b"
 )
 _DO_IT = r"\b(do|doing)\s+it\b|\bjump\b"
@@ -431,6 +533,10 @@ _TOPIC = re.compile(_RISK_TOPIC)
 _EMERGENCY_NOW = re.compile(_EMERGENCY)
 _HAPPENING_NOW = re.compile(_NOW)
 _FAREWELL_MESSAGE = re.compile(_FAREWELL)
+_ORDINARY_GOODBYE = re.compile(
+    r"\b(we|i)\s+(said|say|saying)\s+goodbye\s+to\s+(a|an|our|the|everyone|all)\b"
+    r"|\bgoodbye\s+(party|card|do|drinks|lunch|speech)\b"
+)
 _CANT_BE_REACHED = re.compile(_UNREACHABLE)
 _AT_DANGEROUS_PLACE = re.compile(_DANGER_PLACE)
 _HYPOTHETICAL_CASE = re.compile(_HYPOTHETICAL)
@@ -440,8 +546,16 @@ _DOING_IT = re.compile(_DO_IT)
 _NOT_REPORTED = re.compile(
     r"\b(havent|hasnt|have\s+not|not|never|didnt|dont)\s+(told|said|mentioned|shared)\b"
     r"|\btold\s+(anyone|anybody|no\s*one|nobody)\b"
-    r"|\b(i|ive|i\s+have|id|i\s+had|ill|i\s+will|im|i\s+am)\s+(already\s+|just\s+)?"
-    r"(said|told|saying|telling|written|wrote|posted|shared)\b"
+    r"|\b(i|ive|i\s+have|id|i\s+had|ill|i\s+will|im|i\s+am)\s+(already\s+|just\s+|been\s+)?"
+    r"(said|told|saying|telling|written|wrote|writing|posted|shared)\b"
+    # the writer's own, with "I" dropped: "Said my goodbyes today", "wrote my last note"
+    r"|(^|[.!?,]\s*)(said|wrote|written|writing|told|posted)\s+my\b"
+    r"|\b(letters|notes)\s+to\s+(everyone|all|\w+)\s+saying\b"
+)
+# someone else's words reported in a clause: "a member told me she had dark thoughts"
+_THEIR_WORDS = re.compile(
+    r"\b(he|she|they|member|members|friend|someone|somebody|people|partner)\b[^.?!]{0,30}\b(said|says|told|tells|"
+    r"wrote|writes|mentioned|disclosed|shared|texted|messaged|posted)\b"
 )
 # Experience placed in the past ("I was suicidal years ago, am I ready to facilitate?"): a risk
 # the writer has come through is not a crisis now, unless something in the message says it is
@@ -498,6 +612,17 @@ _OTHERS_CODED = re.compile(
 )
 _CODED_PATTERN = rf"\b({CODED})\b"
 _FIRST_PERSON_WORD = re.compile(r"\b(i|im|ive|id|ill|me|myself|wanna|gonna)\b")
+_OWN = re.compile(r"\b(i|im|ive|id|ill|me|my|mine|myself)\b")
+# An ordinary reason for being away ("I won't be around next month, I'm having an operation",
+# "goodbye till January"): the embedding signals read the absence, not the reason.
+_AWAY_FOR_A_REASON = re.compile(
+    r"\b(operation|surgery|holiday|hols|wedding|poorly|off\s+sick|ill\s+in\s+bed|new\s+job|"
+    r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
+    r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
+    r"(back|return\w*)\s+(in|on|next|after)\b|(till|until|see\s+you\s+(all\s+)?(in|on))\s+(january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|next|the\s+new\s+year|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday))"
+)
 _WHAT_NOW = re.compile(r"\bwhat\s+(do\s+(i|we)\s+do\s+|should\s+(i|we)\s+do\s+|happens\s+)?now\b")
 _ABOUT = re.compile(_ASKING_ABOUT)
 # Greetings, thanks and the words people type to test a chat: with no more than these, there is
@@ -626,6 +751,17 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(die|died|dying)\s+a\s+death\b", "flopped"),
         (r"\bover\s+my\s+dead\s+body\b", "never"),
         (r"\bsuicide\s+mission\b", "very hard task"),
+        (
+            r"\b(ill|i'll|i\s+will|im\s+gonna|i'm\s+gonna)\s+kill\s+myself\s+(lol|haha+|lmao|jk|😂)",
+            "I'll be fed up \\2",
+        ),
+        (
+            r"\b((this|the|that|our)\s+(\w+\s+)?(form|forms|paperwork|admin|spreadsheet|rota|deadline|application|bid|"
+            r"report|minutes|agenda|inbox|emails?|printer|wifi|council|committee|meeting|budget|traffic|parking))\s+"
+            r"(makes?|is\s+making)\s+me\s+want\s+to\s+(jump\s+off\s+a\s+(bridge|cliff|roof)|die|kill\s+myself|"
+            r"throw\s+myself\s+\w+\s+\w+)",
+            "\\1 is so frustrating",
+        ),
         (r"\bwanted\s+the\s+(ground|floor)\s+to\s+swallow\s+me(\s+up)?", "was so embarrassed"),
     )
 )
@@ -660,6 +796,38 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@dataclass(frozen=True)
+class Clause:
+    """One sentence or clause of a longer message, with its own embedding signals (None when
+    the embedder is unavailable: then its patterns decide alone)."""
+
+    text: str
+    similarity: float | None = None
+    probability: float | None = None
+
+
+# Sentence ends, line breaks, dashes and semicolons, and the joins where a practical question
+# turns into something else (", also ...", ", but ...", ", anyway ...").
+_CLAUSE_BREAKS = re.compile(
+    r"(?<=[.!?])\s+|\n+|\s+[-–—]+\s+|\s*;\s*|\s*\.{3}\s*|,\s+(?=(?:also|and\s+also|anyway|but|btw|oh\s+and|ps)\b)",
+    re.IGNORECASE,
+)
+_QUOTED_SPAN = re.compile(r"[\"“”][^\"“”]*[\"“”]")
+MIN_CLAUSE_WORDS = 3  # "it's me." alone reads as anything
+MIN_CLAUSE_CONTENT = 3  # content words before a clause's own embedding signals count
+
+
+def clauses(text: str) -> list[str]:
+    """The sentences and clauses of `text` that can be judged on their own, or [] when it has
+    fewer than two: a disclosure inside a long practical message is diluted in the whole
+    message's embedding and hidden by its context ("how do I tell members ...?"). Quoted words
+    are dropped first: they are someone else's, and the whole message judges them."""
+    unquoted = _QUOTED_SPAN.sub(" ", without_idioms(text))
+    parts = [p.strip(" ,") for p in _CLAUSE_BREAKS.split(unquoted) if p and p.strip(" ,")]
+    parts = [p for p in parts if len(p.split()) >= MIN_CLAUSE_WORDS]
+    return parts if len(parts) >= 2 else []
+
+
 def assess(
     text: str,
     exemplar_similarity: float | None = None,
@@ -668,21 +836,90 @@ def assess(
     similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
     crisis_probability: float | None = None,
     probability_threshold: float = 0.5,
+    parts: Sequence[Clause] = (),
+    part_threshold: float | None = None,
 ) -> SafetyResult:
     """Decide whether a message may come from someone at risk now; see the module docstring.
 
     `crisis_probability` is the learned signal (service/crisis_model.py), when there is one: at
     `probability_threshold` or above it flags a crisis, unless the message asks about someone
     else's situation and nothing in it is happening now.
+
+    `parts` are the message's clauses (`clauses`) with their own signals: when the whole
+    message is not a crisis, each is judged as if sent alone (its learned signal against
+    `part_threshold`), unless the whole message places the risk in the past or quotes it for
+    a report.
     """
+    result = _assess(
+        text,
+        exemplar_similarity,
+        resources=resources,
+        similarity_threshold=similarity_threshold,
+        crisis_probability=crisis_probability,
+        probability_threshold=probability_threshold,
+    )
+    if result.crisis or not parts:
+        return result
+    norm = normalise(without_idioms(text))
+    if _in_the_past(norm) or _QUOTING.search(norm):
+        return result
+    threshold = probability_threshold if part_threshold is None else part_threshold
+    for i, part in enumerate(parts):
+        found = _assess(
+            part.text,
+            part.similarity,
+            resources=resources,
+            similarity_threshold=similarity_threshold,
+            crisis_probability=part.probability,
+            probability_threshold=threshold,
+            whole=norm,
+        )
+        if found.crisis and not _own_clause(parts, i, found):
+            continue
+        if found.crisis:
+            topics = tuple(dict.fromkeys(result.topics + found.topics))
+            return SafetyResult(True, found.message, resources, (*found.reasons, "clause"), topics)
+    return result
+
+
+def _own_clause(parts: Sequence[Clause], i: int, found: SafetyResult) -> bool:
+    """A clause flagged by its embedding alone counts when it is in the first person and
+    neither it nor the clauses beside it give an ordinary reason for being away: "One lady
+    needs to take her tablets at 7" or "I won't be around next month, I'm having an operation"
+    read close to a crisis out of context."""
+    if set(found.reasons) - {"learned", "similarity"}:
+        return True  # a pattern or an emergency: as if sent alone
+    near = normalise(" ".join(p.text for p in parts[max(0, i - 1) : i + 2]))
+    own = normalise(parts[i].text)
+    if _THEIR_WORDS.search(own):  # "a member told me she had dark thoughts"
+        return False
+    if content_words(own) < MIN_CLAUSE_CONTENT:  # "should I do anything?" reads as anything
+        return False
+    return bool(_OWN.search(own)) and not _AWAY_FOR_A_REASON.search(near)
+
+
+def _assess(
+    text: str,
+    exemplar_similarity: float | None,
+    *,
+    resources: tuple[Resource, ...],
+    similarity_threshold: float,
+    crisis_probability: float | None,
+    probability_threshold: float,
+    whole: str = "",
+) -> SafetyResult:
+    """`assess` of one message or clause (of the normalised message `whole`) on its own."""
     norm = normalise(without_idioms(text))
     asking_about = bool(_ABOUT.search(norm))
     past = _in_the_past(norm)
     if content_words(norm) < MIN_CONTENT_WORDS:  # "hi", "ok", "?": the embedding means nothing
         exemplar_similarity = crisis_probability = None
     matched = [p.pattern for p in _FIRST_PERSON if p.search(norm)]
-    if _GONE in matched and _ORDINARY_ABSENCE.search(norm):  # "when I'm gone: I'm moving to Spain"
-        matched.remove(_GONE)
+    if _ORDINARY_ABSENCE.search(norm) or _ORDINARY_ABSENCE.search(whole):
+        # "when I'm gone: I'm moving to Spain", "after this week I won't be around, holiday!"
+        matched = [m for m in matched if m not in _ABSENCES]
+    if _winding_up(norm):
+        matched.append("winding up")
     reasons: list[str] = []
     # First-person risk counts even from a facilitator, unless it is someone else's words or
     # a past the writer has come through.
@@ -690,8 +927,9 @@ def assess(
         reasons.append("pattern")
     if any(p.search(norm) for p in _DANGER):
         reasons.append("danger")
+    away = bool(_AWAY_FOR_A_REASON.search(norm))
     similar = exemplar_similarity is not None and exemplar_similarity >= similarity_threshold
-    if similar and not asking_about and not past:
+    if similar and not asking_about and not past and not away:
         reasons.append("similarity")
     topics = tuple(name for name, pattern in _RISK_TOPICS.items() if pattern.search(norm))
     if reasons:
@@ -700,7 +938,7 @@ def assess(
         return SafetyResult(True, SOMEONE_ELSE_MESSAGE, resources, ("someone else now",), topics)
     learned = crisis_probability is not None and crisis_probability >= probability_threshold
     asking_about = asking_about or bool(_QUESTION_IF.search(norm))  # "what do i do if a member"
-    if learned and not past and (not asking_about or _happening_now(norm)):
+    if learned and not past and not away and (not asking_about or _happening_now(norm)):
         return SafetyResult(True, CRISIS_MESSAGE, resources, ("learned",), topics)
     near = exemplar_similarity is not None and (
         exemplar_similarity >= similarity_threshold * TOPIC_SIMILARITY_SHARE
@@ -734,7 +972,7 @@ def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...]) -> bool:
     risk = bool(
         topics
         or _DATE_CHOSEN.search(norm)
-        or _FAREWELL_MESSAGE.search(norm)
+        or (_FAREWELL_MESSAGE.search(norm) and not _ORDINARY_GOODBYE.search(norm))
         or _AT_DANGEROUS_PLACE.search(norm)
         or (_DOING_IT.search(norm) and _TOPIC.search(norm))
     )

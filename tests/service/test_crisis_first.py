@@ -92,6 +92,13 @@ def test_when_the_model_fails_the_patterns_decide(make_app):
     assert_signposted(client.post("/api/v1/ask", json={"question": CRISIS}))
 
 
+def test_when_the_model_fails_the_patterns_read_each_clause_of_a_long_message(make_app):
+    # the whole message reads as someone else's words ("said"); its last clause is the writer's
+    question = "A member said the hall is closing in March, what do we do? I want to kill myself."
+    client = make_app(EMBEDDER=BrokenEmbedder()).test_client()
+    assert_signposted(client.post("/api/v1/ask", json={"question": question}))
+
+
 def test_someone_else_in_danger_gets_the_999_message_then_the_guidance(client):
     r = client.post(
         "/api/v1/ask",

@@ -35,36 +35,14 @@ def test_the_weights_file_round_trips(tmp_path):
     assert crisis_model.load(tmp_path / "missing.json") is None
 
 
-def test_a_long_sentence_inside_a_longer_message_can_flag_it_alone():
-    text = (
-        "Quick one about the hall booking form for our Tuesday group, which the church wants "
-        "back by Friday. Also i have been saving my tablets for weeks."
-    )
-    calls = []
+def test_the_check_uses_the_models_own_thresholds():
+    from service.crisis import Signals, decide
 
-    def encode(parts):
-        calls.append(parts)
-        return np.stack([unit(0) if "tablets" in p else unit(1) for p in parts])
-
-    # the whole message's vector is not a crisis; its second sentence is
-    assert MODEL.probability(text, unit(1), encode) == MODEL.threshold
-    assert len(calls) == 1 and calls[0][1] == "Also i have been saving my tablets for weeks."
-    # a short message is judged whole: its vector already carries each of its sentences
-    calls.clear()
-    assert MODEL.probability("Hall form? Also saving my tablets.", unit(1), encode) < 0.01
-    assert calls == []
-    # short fragments ("is that ok?") are not judged on their own
-    calls.clear()
-    long_question = "Is the hall free on Tuesday evenings for our group " * 3 + "? Is that ok?"
-    assert MODEL.probability(long_question, unit(1), encode) < 0.01
-    assert len(calls) == 1 and "Is that ok?" not in calls[0]
-
-
-def test_a_whole_message_over_the_threshold_needs_no_sentences():
-    def encode(parts):
-        raise AssertionError("no extra encoding needed")
-
-    assert MODEL.probability("anything", unit(0), encode) > 0.99
+    model = CrisisModel(MODEL.weights, MODEL.bias, "f", threshold=0.65, part_threshold=0.9)
+    message = "left my keys with the neighbour and switched my phone off, everything is sorted now"
+    assert not decide(message, Signals(0.0, 0.6), model).crisis
+    assert decide(message, Signals(0.0, 0.7), model).crisis
+    assert crisis_model.CrisisModel.from_dict(model.to_dict()).part_threshold == 0.9
 
 
 def test_the_learned_signal_flags_a_crisis_no_pattern_knows():
@@ -89,15 +67,22 @@ def test_the_signal_is_off_for_another_embedding_model(client):
     assert shipped is not None, "the shipped weights load"
     assert shipped.fingerprint != crisis._embedder().fingerprint
     assert crisis.classifier is None  # trained for all-MiniLM-L6-v2, not "hash"
-    assert crisis.signals("I want to end it all")[1] is None
+    assert crisis.signals("I want to end it all").probability is None
 
 
 def test_the_training_data_lives_with_the_service_not_in_the_tests():
     assert crisis_model.DATA.is_relative_to(Path(crisis_model.__file__).parent)
     for name in crisis_model.TRAINING:
         assert (crisis_model.DATA / name).is_file(), name
-    # never the held-out sets
-    assert not set(crisis_model.TRAINING) & {"safety_test.jsonl", "qa_heldout.jsonl"}
+    # never a set still held out; the earlier rounds' held-out sets are development data now,
+    # copied as they were reported ("dev (was held out)")
+    assert not set(crisis_model.TRAINING) & {"qa_heldout.jsonl"}
+    for copy, original in (
+        ("was_heldout_round1.jsonl", "safety_test.jsonl"),
+        ("was_heldout_round2.jsonl", "safety_heldout.jsonl"),
+    ):
+        assert copy in crisis_model.TRAINING
+        assert (crisis_model.DATA / copy).read_bytes() == (TESTS / original).read_bytes()
     texts, labels = crisis_model.training_set()
     heldout = {t for n in crisis_model.REPORTED for t, _ in crisis_model.labelled(TESTS / n)}
     assert not heldout & set(texts)
@@ -176,3 +161,29 @@ def test_cross_validation_judges_every_development_message_once(tmp_path):
     assert [r.name for r in results] == [f"{n} (cross-validated)" for n in crisis_model.TRAINING]
     assert all((r.crises, r.others) == (6, 9) for r in results)
     assert all(r.caught == 6 and r.false_alarms == 0 for r in results)
+
+
+def test_leaving_one_set_out_trains_without_that_whole_set(tmp_path, monkeypatch):
+    data = tmp_path / "crisis"
+    data.mkdir()
+    for name in crisis_model.TRAINING:
+        rows = [{"message": f"{name} crisis {i}", "label": "crisis_self"} for i in range(3)]
+        rows += [{"message": f"{name} question {i}", "label": "benign"} for i in range(4)]
+        (data / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    trained_on: list[set[str]] = []
+    fit = crisis_model.fit
+
+    def recording_fit(texts, labels, vectors, **kwargs):
+        trained_on.append({t.split()[0] for t in texts if t not in EXEMPLARS})
+        return fit(texts, labels, vectors, **kwargs)
+
+    monkeypatch.setattr(crisis_model, "fit", recording_fit)
+
+    def encode(texts):
+        return np.stack([unit(0 if "crisis" in t or t in EXEMPLARS else 1) for t in texts])
+
+    results = crisis_model.left_out(encode, "f", data=data)
+    assert [r.name for r in results] == [f"{n} (left out)" for n in crisis_model.TRAINING]
+    for name, files in zip(crisis_model.TRAINING, trained_on, strict=True):
+        assert files == set(crisis_model.TRAINING) - {name}
+    assert all((r.crises, r.others) == (3, 4) for r in results)

@@ -436,3 +436,55 @@ def test_a_question_about_what_to_do_if_someone_else_does_something_is_not_the_w
     assert not assess(question, crisis_probability=0.99).crisis
     # ... but "if" is not a question in a farewell
     assert assess("if anyone reads this, tell my mum I love her", crisis_probability=0.99).crisis
+
+
+# Written for these tests (other wordings of the kinds this round's development data showed):
+# affairs in order against a date, leaving "for good" with the means, a car running in a
+# garage, passwords left with an apology for everything, an exit planned, life wound up.
+EMBEDDED_AND_INDIRECT = [
+    "Can the float go to Maria? I'm putting all my affairs in order before Friday.",
+    "Quick one about the rota. I'm going for good tonight, the pills are on the table.",
+    "the tablets are next to me, how do I hand the group over to Dev",
+    "last night I sat in my car in the garage with the engine running for an hour",
+    "He's in his van with a hose from the exhaust and won't tell me where",
+    "The logins are in the tin on the shelf. Sorry for everything, look after the group.",
+    "I'm planning my exit, so can you tell me who signs the cheques after me?",
+    "I rehomed my rabbits and cancelled my gym, so that's everything tied up",
+    "this is my final week on earth so I want the handover notes finished",
+    "after Friday I won't be around to open the hall, can someone else do it",
+    "got my dad's shotgun out tonight. also what's the deadline for the grant?",
+    "if anybody finds this please tell my sister I love her",
+    "shd again tonight and it won't stop bleeding",
+    "i need to see my nan one last time before i go through with it",
+]
+TRAPS = [
+    "Is it true that talking about suicide with a member makes them more likely to do it?",
+    "Does asking someone directly about self-harm put the idea in their head?",
+    "myths and facts about suicide for our volunteer training evening",
+    "Getting everything in order before the AGM on Sunday, what goes in the treasurer's report?",
+    "I'm planning my exit from the committee in March, how do we elect a new chair?",
+    "I'll be sat in the car park from six to let people in, is that ok?",
+    "Where should we keep the group's passwords if I'm off sick?",
+    "this funding form makes me want to jump off a bridge, can you help with section 3?",
+    "we said goodbye to a lovely volunteer tonight, any ideas for a card?",
+    "I won't be around after Friday, I'm on holiday for two weeks, who can open up?",
+]
+
+
+@pytest.mark.parametrize("message", EMBEDDED_AND_INDIRECT)
+def test_indirect_disclosures_are_crises_by_pattern_alone(message):
+    assert assess(message).crisis, message
+
+
+@pytest.mark.parametrize("message", TRAPS)
+def test_questions_of_fact_and_ordinary_arrangements_are_not_crises(message):
+    # even with the embedding signals high: they are questions or ordinary arrangements
+    similar = 0.9 if "suicide" in message or "self-harm" in message else None
+    assert not assess(message, similar).crisis, message
+
+
+def test_a_question_of_fact_about_suicide_still_gets_the_signposting():
+    result = assess(
+        "Is it true that asking someone about suicide puts the idea in their head?", 0.9
+    )
+    assert not result.crisis and result.message == SIGNPOST_MESSAGE and "suicide" in result.topics
