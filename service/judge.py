@@ -10,20 +10,22 @@ of it) and its top passages:
 - how much of the question's words the best passage contains, for the whole message, for
   its best-covered clause and for the clause that asks (context first, question last);
 - what the question asks for (an amount of money, a number, a date or time, a named service
-  or place: service/question.py) against what the best sentences contain, and whether the
-  question names something (a town, a company) that the passages never mention;
+  or place; a number counting what "how many" asks about, a duration, a frequency, a share,
+  what the law requires: service/question.py) against what the best sentences contain, and
+  whether the question names something (a town, a company) or uses words that the passages
+  never contain;
 - whether a best sentence says outright that the detail is not known or not given (quoting
   that is the right answer).
 
 A logistic regression over these (weights and feature scaling in service/data/
 answer_judge.json) gives a probability that the passages answer; the threshold is set on
 the development sets to answer at least `ANSWER_SHARE` of answerable questions. The weights
-are made by `python -m service.judge train` from tests/data/qa.jsonl, tests/data/
-qa_external.jsonl and service/data/answer_dev*.jsonl (scikit-learn; deterministic), and are
+are made by `python -m service.judge train` from every development set (TRAINING, including
+the two earlier held-out sets, now development data; scikit-learn; deterministic), and are
 tied to the embedding model's fingerprint: with another model (the test suite's hashing
 embedder) its cosines mean something else, and `for_model` falls back to the plain score
-threshold. `python -m service.judge check` prints the figures, also on the held-out set that
-training never reads.
+threshold. `python -m service.judge check` prints the figures on the training sets and, the
+honest stand-in for a new held-out set, each set judged by a judge trained on the others.
 """
 
 from __future__ import annotations
@@ -52,14 +54,20 @@ TRAINING = (
     ("bundled", "tests/data/qa.jsonl"),
     ("external", "tests/data/qa_external.jsonl"),
     ("bundled", "service/data/answer_dev.jsonl"),
+    ("bundled", "service/data/answer_train.jsonl"),
+    ("bundled", "tests/data/qa_heldout.jsonl"),  # dev (was held out, round 1)
+    ("bundled", "tests/data/qa_heldout2.jsonl"),  # dev (was held out, round 2)
 )
-HELDOUT = (("bundled", "tests/data/qa_heldout.jsonl"),)
 CORPORA = {
     "bundled": ROOT / "docs_src",
     "external": ROOT.parent / "shared" / "corpora" / "external",
 }
-ANSWER_SHARE = 0.93  # of answerable development questions answered (held-out target: 0.9)
-TRAIN_C = 0.3  # inverse regularisation: the best 5-fold AUC on the development sets
+# The share of answerable training questions the threshold answers: the held-out target. Left
+# out of training, a set is then answered at 86-90% and declined at 60-100% (README); a cut
+# chosen to come closest to both targets on the training data (0.90 answered, 0.85 declined)
+# declined no more and answered fewer.
+ANSWER_SHARE = 0.90
+TRAIN_C = 0.03  # inverse regularisation: the best leave-one-set-out AUC of 0.01, 0.03, 0.1, 0.3
 POOL = 3  # passages whose sentences and words are read
 BEST = 3  # sentences checked for the kind of detail asked for
 FEATURES = (
@@ -75,6 +83,15 @@ FEATURES = (
     "money_unmet",  # ... an amount of money, the commonest near-topic gap
     "names_missing",  # share of the names it mentions absent from the passages
     "not_given",  # a best sentence says the detail is not known or not given
+    "detail_unmet",  # asks how many X / how long / how often / what share / what the law says,
+    # and no best sentence gives that (a number counting X, a duration...): question.wanted
+    "asking_in_best",  # share of the asking clause's words in the best sentences
+    "absent_words",  # asking-clause words in none of the five passages (0, 1/3, 2/3, 1: 3+)
+    "long_absent",  # ... one of them a long (specific) word
+    "second_score",  # the index's score of the second passage
+    "asks_detail",  # the question asks for a detail at all (a kind or a wanted pattern)
+    "absent_top",  # asking-clause words in none of the POOL best passages (as absent_words)
+    "unmet_any",  # detail_unmet or kind_unmet
 )
 
 
@@ -106,15 +123,16 @@ def best_sentences(asked: q.Asked, hits: Sequence[Hit], n: int = BEST) -> list[t
     return [(c.score, c.text) for c in sorted(found, key=lambda c: -c.score)[:n]]
 
 
-def features(asked: q.Asked, whole: str, hits: Sequence[Hit]) -> np.ndarray:
-    """The judge's inputs (FEATURES, in order) for one question or part and its hits."""
+def all_features(asked: q.Asked, whole: str, hits: Sequence[Hit]) -> dict[str, float]:
+    """Every feature the judge may read, by name, for one question or part and its hits."""
     hits = list(hits)
-    if not hits:
-        return np.zeros(len(FEATURES), dtype=np.float64)
     top = hits[:POOL]
     passages = [_words(f"{h.chunk.section or ''} {h.chunk.text}") for h in top]
+    everywhere = set().union(*(_words(f"{h.chunk.section or ''} {h.chunk.text}") for h in hits))
     best = best_sentences(asked, hits)
     text = asked.text
+    asking = q.asking_clause(text)
+    asking_words = _words(asking)
     clause_words = [_words(c) for c in q.clauses(text)]
     clause_words = [w for w in clause_words if len(w) >= 2] or [_words(text)]
     fused = [h.fused for h in hits[:5]]
@@ -124,23 +142,47 @@ def features(asked: q.Asked, whole: str, hits: Sequence[Hit]) -> np.ndarray:
     passage_text = " ".join(f"{h.chunk.section or ''} {h.chunk.text}" for h in top).lower()
     missing = sum(n not in passage_text for n in named) / len(named) if named else 0.0
     cosines = [c for h in top for c in h.sentence_scores] or [0.0]
-    values = (
-        max((s for s, _ in best), default=max(cosines))
+    not_given = any(q.NOT_GIVEN.search(s) for _, s in best)
+    pattern = q.wanted(asking if len(q.parts(whole)) == 1 else text)
+    detail_unmet = (
+        pattern is not None and not not_given and not any(pattern.search(s) for _, s in best)
+    )
+    best_words = set().union(*(_words(s) for _, s in best)) if best else set()
+    absent = [w for w in asking_words if w not in everywhere]
+    return {
+        "best_sentence": max((s for s, _ in best), default=max(cosines))
         if len(q.parts(whole)) == 1
         else max(cosines),
-        hits[0].score,
-        max(h.cosine for h in top),
-        _coverage(_words(text), passages),
-        max(_coverage(w, passages) for w in clause_words),
-        _coverage(_words(q.asking_clause(text)), passages),
-        margin,
-        math.log1p(len(q.content_words(text))),
-        float(unmet),
-        float(unmet and asked.kind == "money"),
-        missing,
-        float(any(q.NOT_GIVEN.search(s) for _, s in best)),
-    )
-    return np.asarray(values, dtype=np.float64)
+        "top_score": hits[0].score,
+        "top_cosine": max(h.cosine for h in top),
+        "coverage": _coverage(_words(text), passages),
+        "clause_coverage": max(_coverage(w, passages) for w in clause_words),
+        "asking_coverage": _coverage(asking_words, passages),
+        "margin": margin,
+        "length": math.log1p(len(q.content_words(text))),
+        "kind_unmet": float(unmet),
+        "money_unmet": float(unmet and asked.kind == "money"),
+        "names_missing": missing,
+        "not_given": float(not_given),
+        "detail_unmet": float(detail_unmet),
+        "asking_in_best": len(asking_words & best_words) / len(asking_words)
+        if asking_words
+        else 0.0,
+        "absent_words": min(len(absent), 3) / 3,
+        "long_absent": float(any(len(w) >= 6 for w in absent)),
+        "second_score": hits[1].score if len(hits) > 1 else 0.0,
+        "asks_detail": float(pattern is not None or asked.kind is not None),
+        "absent_top": min(sum(w not in set().union(*passages) for w in asking_words), 3) / 3,
+        "unmet_any": float(detail_unmet or unmet),
+    }
+
+
+def features(asked: q.Asked, whole: str, hits: Sequence[Hit]) -> np.ndarray:
+    """The judge's inputs (FEATURES, in order) for one question or part and its hits."""
+    if not hits:
+        return np.zeros(len(FEATURES), dtype=np.float64)
+    values = all_features(asked, whole, hits)
+    return np.asarray([values[name] for name in FEATURES], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -237,8 +279,8 @@ def examples(path: Path) -> list[tuple[dict, q.Asked, int]]:
         text = row["question"]
         found = q.parts(text)
         if "parts" in row and len(found) == len(row["parts"]):
-            out += [
-                (row, a, int(p["kind"] != "unanswerable"))
+            out += [  # a part without a kind (tests/data/qa_heldout2.jsonl) is answerable
+                (row, a, int(p.get("kind") != "unanswerable"))
                 for a, p in zip(found, row["parts"], strict=True)
             ]
         else:
@@ -252,10 +294,16 @@ def dataset(sets: Sequence[tuple[str, str]], indexes: dict) -> tuple[np.ndarray,
     xs, ys = [], []
     for corpus, rel in sets:
         for row, asked, label in examples(ROOT / rel):
-            hits = indexes[corpus].search(row["question"], k=5)
+            hits = indexes[corpus].search(row["question"], k=5, history=row.get("history") or ())
             xs.append(features(asked, row["question"], hits))
             ys.append(label)
-    return np.asarray(xs), np.asarray(ys)
+    return np.asarray(xs).reshape(len(xs), len(FEATURES)), np.asarray(ys, dtype=int)
+
+
+def threshold(p: np.ndarray, y: np.ndarray, share: float = ANSWER_SHARE) -> float:
+    """The highest cut that still answers `share` of the answerable examples of (p, y)."""
+    answerable = np.sort(p[y == 1])
+    return float(answerable[math.floor(round((1 - share) * len(answerable), 9))])
 
 
 def fit(x: np.ndarray, y: np.ndarray, fingerprint: str, c: float = TRAIN_C) -> LearnedJudge:
@@ -268,9 +316,26 @@ def fit(x: np.ndarray, y: np.ndarray, fingerprint: str, c: float = TRAIN_C) -> L
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
     model.fit((x - mean) / scale, y)
     judge = LearnedJudge(model.coef_[0], float(model.intercept_[0]), mean, scale, 0.5, fingerprint)
-    answerable = np.sort([judge.probability(v) for v, label in zip(x, y, strict=True) if label])
-    cut = float(answerable[math.floor((1 - ANSWER_SHARE) * len(answerable))])
+    cut = threshold(np.array([judge.probability(v) for v in x]), y)
     return LearnedJudge(judge.weights, judge.bias, mean, scale, cut, fingerprint)
+
+
+def leave_one_set_out(
+    sets: dict[str, tuple[np.ndarray, np.ndarray]], fingerprint: str, c: float = TRAIN_C
+) -> dict[str, tuple[float, float]]:
+    """For each set: (answered, declined) by a judge trained on all the other sets, the
+    honest stand-in for a new held-out set (a set with no such questions: nan)."""
+    out = {}
+    for held, (hx, hy) in sets.items():
+        rest = [v for name, v in sets.items() if name != held]
+        judge = fit(
+            np.vstack([x for x, _ in rest]), np.concatenate([y for _, y in rest]), fingerprint, c
+        )
+        p = np.array([judge.probability(v) for v in hx])
+        answered = float(np.mean(p[hy == 1] >= judge.threshold)) if (hy == 1).any() else math.nan
+        declined = float(np.mean(p[hy == 0] < judge.threshold)) if (hy == 0).any() else math.nan
+        out[held] = (answered, declined)
+    return out
 
 
 def _indexes(model: str | None, cache: Path):
@@ -307,7 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=MODEL_PATH)
     args = p.parse_args(argv)
     embedder, indexes = _indexes(args.model, args.cache)
-    x, y = dataset(TRAINING, indexes)
+    sets = {rel: dataset([(corpus, rel)], indexes) for corpus, rel in TRAINING}
+    x = np.vstack([v[0] for v in sets.values()])
+    y = np.concatenate([v[1] for v in sets.values()])
     if args.command == "train":
         judge = fit(x, y, embedder.fingerprint)
         record = {"trained_on": [rel for _, rel in TRAINING], "C": TRAIN_C}
@@ -320,8 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no judge at {args.out}: run `python -m service.judge train`", file=sys.stderr)
         return 1
     print(f"development (training) sets: {_figures(judge, x, y)}")
-    hx, hy = dataset(HELDOUT, indexes)
-    print(f"held-out set (never trained on): {_figures(judge, hx, hy)}")
+    print("each set judged by a judge trained on the others (questions or parts):")
+    for rel, (answered, declined) in leave_one_set_out(sets, embedder.fingerprint).items():
+        print(f"  {rel:34s} answered {answered:6.1%}  declined {declined:6.1%}")
     return 0
 
 

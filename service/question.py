@@ -37,24 +37,27 @@ _MIN_PART_WORDS = 2  # content words: "any advice?" is not a question of its own
 
 _MONEY_WORDS = (
     r"(?:cost|costs|money|charge|charges|pay|paid|fee|fees|price|budget|spend|worth|£|rate|"
-    r"afford|save|saves|grant|grants|funding)"
+    r"afford|save|saves|grant|grants|funding|donate|donation|donations|insurance|pounds)"
 )
 _MONEY_ASK = re.compile(
     rf"\bhow much\b(?!\s+of\b)(?=.*{_MONEY_WORDS})|\bhow much (?:is|does|do|will|would) it\b"
     rf"|\b(?:cost|costs|price|prices|fee|fees|rate|salary|wage|pay|paid|charge|charges)\b"
     rf"(?=.*\b(?:per|an? (?:hour|session|week|month|year|person)|usually|typical|going|exact))"
-    rf"|\bwhat(?:'s| is| are)? the (?:going |usual |typical |average )?"
-    rf"(?:cost|price|fee|rate|charge)s?\b",
+    rf"|\bwhat(?:'s| is| are)? the (?:going |usual |typical |average |current )?(?:hourly |daily )?"
+    rf"(?:cost|price|fee|rate|charge)s?\b|\b(?:hourly|daily|going) rate\b"
+    rf"|\bhow much (?:of )?(?:the |our |a )?[£$€]|\bhow much (?:is|are) (?!it\b|of\b|too\b)\w+"
+    rf"|[£$€]\s?\d+(?:\.\d+)?\s+or\s+[£$€]?\d|\bin pounds\b",
     re.IGNORECASE,
 )
 _NUMBER_ASK = re.compile(
     r"\bhow (?:many|long|often|big|old|far|soon|quickly)\b|\bwhat (?:percentage|proportion|"
     r"share|number|age)\b|\bexact(?:ly)? (?:number|figure|maximum|minimum)\b"
-    r"|\bmaximum\b|\bminimum\b",
+    r"|\bmaximum\b|\bminimum\b|\b(?:average|typical|ideal|usual) (?:size|number|age)\b",
     re.IGNORECASE,
 )
 _DATE_ASK = re.compile(
-    r"(?:^|\band |, )when\b|\bwhat (?:date|day|year|month|time|hours)\b|\bdeadline\b"
+    r"(?:^|\band |, )when (?:is|was|did|does|do|will|were|are|exactly|roughly)\b"
+    r"|\b(?:what|which) (?:date|day|year|month|time|hours)\b|\bdeadline\b"
     r"|\bopening hours\b|\bwhat time\b|\bopen (?:on|at)\b",
     re.IGNORECASE,
 )
@@ -64,7 +67,13 @@ _NAME_ASK = re.compile(
     r"platform|website|gp|surgeries|course|provider|providers|helpline)\b"
     r"|\bname of\b|\brecommend\b|\bwho is the (?:current )?\w+|\bthe best (?:\w+ ){0,2}"
     r"(?:app|platform|website|course|book|company|provider)\b|\baddress\b|\bphone number\b"
-    r"|\bnumber for\b|\bcontact details for\b|\bnear me\b|\bin my area\b",
+    r"|\bnumber for\b|\bcontact details for\b|\bnear me\b|\bin my area\b"
+    # a person by role, a product: "who led ...", "the names of", "what software ...", "zoom or
+    # google meet, which is better"
+    r"|\bwho (?:led|leads|chairs|chaired|runs|founded|built|heads|headed)\b|\bnames? of\b"
+    r"|\bcan you name\b|\bwhat(?:'s| is|s)? (?:the|their|its) names?\b"
+    r"|\bwhat (?:\w+ )?(?:software|platform|app|tool|website)\b"
+    r"|\bwhich (?:one )?is (?:better|best|cheaper)\b|\bor [\w ]{1,20} better\b",
     re.IGNORECASE,
 )
 # What a sentence gives: an amount of money, a number, a date or time.
@@ -198,3 +207,58 @@ def names(text: str) -> set[str]:
             if w[0].isupper() and not w.isupper() and w.lower() not in STOP and w[:2] != "I'":
                 found.add(w.lower())
     return found
+
+
+# The detail a "how many / how long / how often / what share / by law" question wants, as what
+# a sentence must contain to give it: "how many members" wants a number counting members ("three
+# clusters of towns" is a number but not that one); "do we legally need" wants what the law says.
+_NUMERAL = (
+    r"(?:\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|million|dozen|several|a few|a couple of)"
+)
+_HOW_MANY = re.compile(
+    r"\bhow many\s+(?:of\s+(?:the|our|their|its)\s+)?(?:\d[\d,.]*\s+)?([a-z]+)", re.IGNORECASE
+)
+_DURATION = re.compile(
+    rf"\b{_NUMERAL}\b[\s-]+(?:\w+\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|sessions?)\b"
+    r"|\b(?:an? |half an )(?:hour|day|week|month|year)\b",
+    re.IGNORECASE,
+)
+_FREQUENCY = re.compile(
+    r"\b(?:weekly|fortnightly|monthly|yearly|annually|daily|every|once|twice|each (?:week|month|"
+    r"year)|a (?:week|month|year)|per (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(
+    r"%|\bper ?cent\b|\b(?:half|third|quarter|majority|minority|most|few|\w+ in (?:ten|\d+))\b",
+    re.IGNORECASE,
+)
+_LEGAL_ASK = re.compile(
+    r"\blegal(?:ly)?\b|\bby law\b|\bthe law\b|\bstatutory\b|\bobliged\b|\bmandatory\b"
+    r"|\bcompulsory\b|\brequired to\b|\blegal requirement\b",
+    re.IGNORECASE,
+)
+_LEGAL = re.compile(
+    r"\blaw\b|\blegal|\bstatutory\b|\brequire|\bregulat|\bobliged\b|\bduty\b|\bmust\b|\bAct\b",
+    re.IGNORECASE,
+)
+
+
+def wanted(text: str) -> re.Pattern[str] | None:
+    """What a sentence must contain to give the detail `text` asks for, or None when it asks
+    for no such detail (service/judge.py checks the best sentences against it)."""
+    if _LEGAL_ASK.search(text):
+        return _LEGAL
+    counted = _HOW_MANY.search(text)
+    if counted and counted.group(1).lower() not in STOP:
+        unit = re.escape(stem(counted.group(1).lower())[:5])
+        return re.compile(rf"\b{_NUMERAL}\b\W+(?:[\w-]+\W+){{0,3}}?{unit}", re.IGNORECASE)
+    if re.search(r"\bhow long\b", text, re.IGNORECASE):
+        return _DURATION
+    if re.search(r"\bhow often\b|\bhow frequently\b", text, re.IGNORECASE):
+        return _FREQUENCY
+    if re.search(r"\bwhat (?:percentage|proportion|share)\b|\bhow many of\b", text, re.IGNORECASE):
+        return _SHARE
+    if kind_of(text) == "money":
+        return _AMOUNT
+    return None

@@ -10,18 +10,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Index, build, load_embedder
+from index import Chunk, Document, Hit, Index, build, load_embedder
+from service import judge as judge_module
 from service import question as q
 from service.answer import NOT_COVERED, compose
 from service.judge import (
+    ANSWER_SHARE,
     FEATURES,
     MODEL_PATH,
+    TRAINING,
     LearnedJudge,
     ScoreThreshold,
+    all_features,
     examples,
     features,
     for_model,
+    leave_one_set_out,
     load,
+    threshold,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +68,8 @@ def test_multi_part_questions_are_split_into_their_parts():
         ("which bank gives free accounts to community groups", "name"),
         ("what's the phone number for the crisis team in Bristol", "name"),
         ("is peer support the same as counselling?", None),
+        ("what's the usual hourly rate for a paid peer support worker", "money"),
+        ("How much of the £3.2 million went on the evaluation itself?", "money"),
     ],
 )
 def test_the_kind_of_detail_asked_for(text, kind):
@@ -95,7 +103,11 @@ def test_the_shipped_weights_read_the_same_features():
     assert 0 < judge.threshold < 1 and len(judge.weights) == len(FEATURES)
     again = LearnedJudge.from_dict(judge.to_dict())
     assert np.allclose(again.weights, judge.weights) and again.threshold == judge.threshold
-    assert "tests/data/qa_heldout.jsonl" not in data["trained_on"]  # never tuned on it
+    # every development set, the earlier held-out ones included (dev, was held out)
+    assert data["trained_on"] == [rel for _, rel in TRAINING]
+    assert {"tests/data/qa_heldout.jsonl", "tests/data/qa_heldout2.jsonl"} <= set(
+        data["trained_on"]
+    )
 
 
 def test_other_features_are_refused():
@@ -120,6 +132,116 @@ def test_labelled_parts_give_one_example_each():
     multi = [labels for labels in by_id.values() if len(labels) > 1]
     assert multi and any(set(labels) == {0, 1} for labels in multi)
     assert sum(label == 0 for _, _, label in rows) >= 25
+
+
+@pytest.mark.parametrize(
+    ("text", "gives", "does_not"),
+    [
+        (
+            "How many members did the Bipolar UK group in Blackpool have?",
+            "By 2016 the group had 40 regular members.",
+            "Bipolar UK ran groups in three clusters of towns.",  # a number, but not of members
+        ),
+        (
+            "How many years are we legally required to keep sign-in sheets?",
+            "The law requires records to be kept for six years.",
+            "Keep sign-in sheets for two years, then shred them.",
+        ),
+        ("how long should a session be", "90 minutes to two hours is common.", "Keep it short."),
+        (
+            "how often should we review the agreement",
+            "Look at it again every few months.",
+            "Review the agreement together.",
+        ),
+        (
+            "What percentage of newcomers stop coming?",
+            "About a third of newcomers do not return.",
+            "Newcomers may feel nervous at first.",
+        ),
+    ],
+)
+def test_what_a_detail_question_wants_a_sentence_to_give(text, gives, does_not):
+    pattern = q.wanted(text)
+    assert pattern is not None
+    assert pattern.search(gives) and not pattern.search(does_not)
+
+
+def test_a_question_asking_no_detail_wants_nothing_in_particular():
+    assert q.wanted("how do we agree ground rules at a first meeting?") is None
+
+
+DOC = Document("toolkit", "Toolkit", "toolkit.pdf", 40, "0" * 64)
+
+
+def _hit(rank: int, sentences: list[str]) -> Hit:
+    chunk = Chunk(
+        id=f"toolkit:{rank}",
+        document_id="toolkit",
+        ordinal=rank,
+        page_start=rank,
+        page_end=rank,
+        page_label=None,
+        section="Bipolar UK's groups",
+        text=" ".join(sentences),
+        sentences=tuple(sentences),
+    )
+    scores = tuple(0.7 for _ in sentences)
+    return Hit(chunk=chunk, document=DOC, score=0.6, rank=rank, sentence_scores=scores, fused=1.0)
+
+
+def test_a_count_of_the_thing_asked_about_meets_the_detail_and_another_count_does_not():
+    asked = "How many members did the Bipolar UK groups have?"
+    towns = [_hit(1, ["Bipolar UK ran its groups in three clusters of towns across England."])]
+    members = [_hit(1, ["Bipolar UK's groups had about 120 members between them in 2016."])]
+    found = all_features(q.parts(asked)[0], asked, towns)
+    assert found["detail_unmet"] == 1.0 and found["asks_detail"] == 1.0
+    assert all_features(q.parts(asked)[0], asked, members)["detail_unmet"] == 0.0
+
+
+def test_words_of_the_asking_clause_that_no_passage_contains():
+    asked = "Which organisations in Leeds got Bipolar UK grants?"
+    hits = [_hit(1, ["Bipolar UK ran its groups in three clusters of towns across England."])]
+    found = all_features(q.parts(asked)[0], asked, hits)
+    assert found["absent_words"] == 1.0  # organisations, leeds, grants: three or more
+    assert found["absent_top"] == 1.0 and found["long_absent"] == 1.0
+    asked = "Which towns had Bipolar UK groups?"
+    assert all_features(q.parts(asked)[0], asked, hits)["absent_words"] == 0.0
+
+
+def test_the_threshold_answers_the_share_of_answerable_examples():
+    p = np.linspace(0.0, 1.0, 101)
+    y = (np.arange(101) % 2).astype(int)
+    cut = threshold(p, y)
+    assert np.mean(p[y == 1] >= cut) >= ANSWER_SHARE
+    assert np.mean(p[y == 1] >= np.nextafter(cut, 1)) < ANSWER_SHARE  # the highest such cut
+
+
+def test_leave_one_set_out_never_trains_on_the_set_it_judges(monkeypatch):
+    rng = np.random.default_rng(0)
+    sets = {}
+    for name, n in (("a", 30), ("b", 40), ("c", 50)):
+        y = np.arange(n) % 2
+        x = rng.normal(size=(n, len(FEATURES))) + y[:, None]
+        sets[name] = (x, y)
+    sizes = []
+    real_fit = judge_module.fit
+
+    def recording_fit(x, y, fingerprint, c=judge_module.TRAIN_C):
+        sizes.append(len(y))
+        return real_fit(x, y, fingerprint, c)
+
+    monkeypatch.setattr(judge_module, "fit", recording_fit)
+    figures = leave_one_set_out(sets, "fp")
+    assert sizes == [90, 80, 70]  # all but a, all but b, all but c
+    assert all(
+        0.5 < answered <= 1 and 0.5 < declined <= 1 for answered, declined in figures.values()
+    )
+
+
+def test_parts_without_a_kind_are_answerable():
+    rows = examples(ROOT / "tests" / "data" / "qa_heldout2.jsonl")
+    parted = [label for row, _, label in rows if "parts" in row]
+    assert parted and all(label == 1 for label in parted)
 
 
 def test_no_hits_no_features_no_answer():
@@ -149,12 +271,10 @@ ANSWERED = [
     LONG,
     "ground rules",
     "silence in groups",
-    pytest.param(
+    (
         "Our group is run by two volunteers in a rural village and we meet in the church hall on "
         "Tuesday mornings. A new member has asked whether she can bring her husband along, who "
-        "cares for her. Are carers and family members allowed to come to peer support groups?",
-        marks=pytest.mark.xfail(strict=True, reason="a known miss: declined (README, answers)"),
-        id="long-carers",
+        "cares for her. Are carers and family members allowed to come to peer support groups?"
     ),
     "wot shuld we do if a member tells us they want to end their life",
 ]
@@ -163,6 +283,10 @@ DECLINED = [
     "what is the phone number of the community mental health team in Sheffield",
     "which insurance company gives the cheapest cover for small groups",
     "when is the next application deadline for Side by Side grants in 2026",
+    # a legal minimum, an app, a named local person: near-topic details the documents don't give
+    "by law, how many trained first aiders must a peer support group have at each meeting?",
+    "what app should we use to take attendance at our sessions?",
+    "who runs the peer support group at the Hull branch of Mind?",
 ]
 
 
