@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/answers.py [QA.jsonl ...] [--docs DIR] [--show N] [--no-torch]
 
-With no files: the development sets (tests/data/qa.jsonl, tests/data/qa_external.jsonl,
-service/data/answer_dev.jsonl) and the earlier held-out set (tests/data/qa_heldout.jsonl).
+With no files: the development sets the judge is trained on (tests/data/qa.jsonl,
+tests/data/qa_external.jsonl, service/data/answer_dev.jsonl, service/data/answer_train.jsonl,
+and the two earlier held-out sets, now development data: tests/data/qa_heldout.jsonl,
+tests/data/qa_heldout2.jsonl). Figures on a set the judge was trained on flatter it: `python
+-m service.judge check` prints each set judged by a judge trained on the others.
 Each file has the schema of tests/data/qa_heldout.jsonl, one question a line: "id",
 "question", "kind" ("answerable", "unanswerable"; "crisis" and "crisis_info" are counted
 apart), "answers" ([{"document", "pages"}]), "evidence" (a phrase of the sentence that
@@ -49,7 +52,9 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "qa.jsonl",
     ROOT / "tests" / "data" / "qa_external.jsonl",
     ROOT / "service" / "data" / "answer_dev.jsonl",
+    ROOT / "service" / "data" / "answer_train.jsonl",
     ROOT / "tests" / "data" / "qa_heldout.jsonl",
+    ROOT / "tests" / "data" / "qa_heldout2.jsonl",
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
 

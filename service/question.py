@@ -244,6 +244,19 @@ _LEGAL = re.compile(
 )
 
 
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_CALENDAR = re.compile(
+    rf"\b(?:19|20)\d\d\b|\b{_MONTH}\b|\b(?:spring|summer|autumn|winter)\b", re.IGNORECASE
+)
+_CALENDAR_ASK = re.compile(
+    r"\b(?:what|which) (?:date|year|month)\b|^when (?:is|was|did|does|were|will)\b"
+    r"|\b(?:and|,) when (?:is|was|did|does|were|will)\b",
+    re.IGNORECASE,
+)
+
+
 def wanted(text: str) -> re.Pattern[str] | None:
     """What a sentence must contain to give the detail `text` asks for, or None when it asks
     for no such detail (service/judge.py checks the best sentences against it)."""
@@ -255,6 +268,8 @@ def wanted(text: str) -> re.Pattern[str] | None:
         return re.compile(rf"\b{_NUMERAL}\b\W+(?:[\w-]+\W+){{0,3}}?{unit}", re.IGNORECASE)
     if re.search(r"\bhow long\b", text, re.IGNORECASE):
         return _DURATION
+    if _CALENDAR_ASK.search(text):
+        return _CALENDAR
     if re.search(r"\bhow often\b|\bhow frequently\b", text, re.IGNORECASE):
         return _FREQUENCY
     if re.search(r"\bwhat (?:percentage|proportion|share)\b|\bhow many of\b", text, re.IGNORECASE):

@@ -154,6 +154,11 @@ def test_labelled_parts_give_one_example_each():
             "Review the agreement together.",
         ),
         (
+            "What date is World Suicide Prevention Day this year?",
+            "World Suicide Prevention Day is on 10 September.",
+            "Many groups mark it every year with a walk.",  # a date is wanted, not a frequency
+        ),
+        (
             "What percentage of newcomers stop coming?",
             "About a third of newcomers do not return.",
             "Newcomers may feel nervous at first.",
