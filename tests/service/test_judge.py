@@ -213,6 +213,16 @@ def test_words_of_the_asking_clause_that_no_passage_contains():
     assert all_features(q.parts(asked)[0], asked, hits)["absent_words"] == 0.0
 
 
+def test_a_best_sentence_saying_the_detail_is_not_given_is_the_answer():
+    n = len(FEATURES)
+    never = LearnedJudge(np.zeros(n), -20.0, np.zeros(n), np.ones(n), 0.5, "fp")  # p ~ 0
+    asked = "By how much did wellbeing go up in Bipolar UK's groups?"
+    says = [_hit(1, ["The sources do not give figures for changes in wellbeing in the groups."])]
+    other = [_hit(1, ["Bipolar UK ran its groups in three clusters of towns across England."])]
+    assert never.judge(q.parts(asked)[0], asked, says).answers
+    assert not never.judge(q.parts(asked)[0], asked, other).answers
+
+
 def test_the_threshold_answers_the_share_of_answerable_examples():
     p = np.linspace(0.0, 1.0, 101)
     y = (np.arange(101) % 2).astype(int)
