@@ -49,21 +49,24 @@ def signals_of(
     turnout is killing me"): the embedding of an idiom is close to that of what it says
     literally. Most messages have none, and their vector is the one retrieval uses too (a
     caching encoder computes it once); a message of two clauses or more costs one more encode
-    call, of all its clauses in one batch."""
+    call, of its clauses in one batch (those in the writer's own words: `safety.embeddable`)."""
     plain = safety.without_idioms(text) or text
     vector = encode([plain])[0]
     similarity = float(np.max(exemplars @ vector))
     probability = None if model is None else float(model.probabilities(vector[None, :])[0])
     texts = safety.clauses(text)
-    if not texts:
-        return Signals(similarity, probability)
-    vectors = encode(texts)
+    # only the clauses whose own embedding can count are encoded; the patterns read them all
+    wanted = [t for t in dict.fromkeys(texts) if safety.embeddable(t)]
+    if not wanted:
+        return Signals(similarity, probability, tuple(safety.Clause(t) for t in texts))
+    vectors = encode(wanted)
     similarities = np.max(vectors @ exemplars.T, axis=1)
-    chances = [None] * len(texts) if model is None else model.probabilities(vectors)
-    parts = tuple(
-        safety.Clause(t, float(s), None if p is None else float(p))
-        for t, s, p in zip(texts, similarities, chances, strict=True)
-    )
+    chances = [None] * len(wanted) if model is None else model.probabilities(vectors)
+    found = {
+        t: (float(s), None if p is None else float(p))
+        for t, s, p in zip(wanted, similarities, chances, strict=True)
+    }
+    parts = tuple(safety.Clause(t, *found.get(t, (None, None))) for t in texts)
     return Signals(similarity, probability, parts)
 
 

@@ -882,20 +882,27 @@ def assess(
     return result
 
 
+def embeddable(clause: str) -> bool:
+    """Whether a clause's own embedding signals can count (see `_own_clause`): the writer's
+    own words ("I", "my"), not someone else's reported, and three content words or more
+    ("should I do anything?" reads as anything). The caller encodes only these."""
+    own = normalise(without_idioms(clause))
+    return (
+        bool(_OWN.search(own))
+        and not _THEIR_WORDS.search(own)  # "a member told me she had dark thoughts"
+        and content_words(own) >= MIN_CLAUSE_CONTENT
+    )
+
+
 def _own_clause(parts: Sequence[Clause], i: int, found: SafetyResult) -> bool:
-    """A clause flagged by its embedding alone counts when it is in the first person and
-    neither it nor the clauses beside it give an ordinary reason for being away: "One lady
-    needs to take her tablets at 7" or "I won't be around next month, I'm having an operation"
-    read close to a crisis out of context."""
+    """A clause flagged by its embedding alone counts when it is `embeddable` and neither it
+    nor the clauses beside it give an ordinary reason for being away: "One lady needs to take
+    her tablets at 7" or "I won't be around next month, I'm having an operation" read close
+    to a crisis out of context."""
     if set(found.reasons) - {"learned", "similarity"}:
         return True  # a pattern or an emergency: as if sent alone
     near = normalise(" ".join(p.text for p in parts[max(0, i - 1) : i + 2]))
-    own = normalise(parts[i].text)
-    if _THEIR_WORDS.search(own):  # "a member told me she had dark thoughts"
-        return False
-    if content_words(own) < MIN_CLAUSE_CONTENT:  # "should I do anything?" reads as anything
-        return False
-    return bool(_OWN.search(own)) and not _AWAY_FOR_A_REASON.search(near)
+    return embeddable(parts[i].text) and not _AWAY_FOR_A_REASON.search(near)
 
 
 def _assess(

@@ -70,8 +70,19 @@ def test_a_clause_flags_a_long_message_its_whole_embedding_does_not():
     result = crisis.judge(text, encode, EXEMPLARS, MODEL)
     assert result.crisis and result.reasons == ("learned", "clause")
     assert result.message == safety.CRISIS_MESSAGE
-    # the whole message once, then all its clauses in one batch
-    assert encode.calls == [[text], safety.clauses(text)]
+    # the whole message once, then in one batch the clauses in the writer's own words ("It's
+    # me." is too short to mean anything alone; the question is not the writer's own)
+    assert encode.calls == [[text], [f"{DISCLOSURE}."]]
+
+
+def test_a_long_message_with_no_clause_in_the_writers_own_words_costs_one_encode_call():
+    encode = Encoder()
+    text = "Our hall has a new caretaker. The members want a later start. Is that allowed?"
+    assert len(safety.clauses(text)) == 3
+    assert not crisis.judge(text, encode, EXEMPLARS, MODEL).crisis
+    assert encode.calls == [[text]]
+    assert safety.embeddable("I won't need the keys after tonight")
+    assert not safety.embeddable("A member told me she won't need her keys after tonight")
 
 
 def test_a_message_of_one_clause_costs_one_encode_call():
