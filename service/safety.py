@@ -260,7 +260,11 @@ _FIRST_PERSON_RISK = [
     r"\b(disappear|gone)\s+for\s+good\b",
     r"\b(said|saying)\s+(my\s+)?goodbyes?\b",
     r"\b(written|wrote|writing)\s+(a\s+|my\s+)?(suicide\s+)?(note|letters?|goodbye)\b"
-    r"(?!\s+(card|speech|email|e-mail|present|gift|for\s+(the|our)|to\s+(the|our)))",
+    r"(?!\s+(card|speech|email|e-mail|present|gift|for\s+(the|our)|to\s+(the|our)|letter\s+(to|for)\s+(the|our|all)))",
+    # a letter left for the family that explains everything
+    r"\b(left|leaving|written|wrote|writing)\s+(a\s+|my\s+)?(letter|note)s?\s+(for|to)\s+(my|each\s+of\s+my)\s+"
+    r"(husband|wife|partner|kids|children|son|daughter|mum|mam|dad|family|parents|brother|sister|boyfriend|girlfriend)\b"
+    r"[^.?!]{0,60}\b(explaining|saying\s+(sorry|goodbye)|to\s+find|for\s+when)\b",
     r"\b(standing|stood|sitting|sat|on)\s+(on|at)\s+(the|a)\s+(bridge|ledge|edge|roof|cliff|platform|tracks)\b",
     r"\bhow\s+(many|much)\b[^.?!]{0,30}\b(take|takes|need)\b[^.?!]{0,20}\b(die|end\s+it|kill|overdose|od)\b",
     r"\bhow\s+(many|much)\s+(of\s+)?(my\s+)?(pills|tablets|paracetamol|ibuprofen|aspirin|meds|medication|painkillers|insulin|sleeping\s+pills)\b[^.?!]{0,30}\b(take|kill|die|overdose|od|fatal|lethal)\b",
@@ -551,6 +555,8 @@ _NOT_REPORTED = re.compile(
     # the writer's own, with "I" dropped: "Said my goodbyes today", "wrote my last note"
     r"|(^|[.!?,]\s*)(said|wrote|written|writing|told|posted)\s+my\b"
     r"|\b(letters|notes)\s+to\s+(everyone|all|\w+)\s+saying\b"
+    r"|\b(i|ive|i\s+have|im|i\s+am)\s+(just\s+|been\s+)?(left|written|wrote|writing|leaving)\s+(a\s+|my\s+)?"
+    r"(letters?|notes?)\b[^.?!]{0,50}\bsaying\b"
 )
 # someone else's words reported in a clause: "a member told me she had dark thoughts"
 _THEIR_WORDS = re.compile(
@@ -563,7 +569,8 @@ _THEIR_WORDS = re.compile(
 # night is not long ago).
 _LONG_AGO = re.compile(
     r"\b((\w+\s+)?(years?|months?|decades?)\s+ago|a\s+long\s+time\s+ago|(i|who)\s+used\s+to|in\s+the\s+past"
-    r"|as\s+a\s+(teen\w*|kid|child|student|young\w*)|when\s+i\s+was\s+(\d+|younger|a\s+\w+|at\s+\w+|in\s+\w+)"
+    r"|as\s+a\s+(teen\w*|kid|child|student|young\w*)|when\s+i\s+was\s+(\d+|younger|a\s+\w+|at\s+\w+|in\s+\w+|"
+    r"(five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\b)"
     r"|at\s+(uni|university|school|college)|in\s+my\s+(teens|twenties|thirties|forties|\d+s)"
     r"|back\s+(in|when|then)|(in|since|was|until)\s+(19|20)\d\d|last\s+time\s+i\s+(felt|was|did|tried)|lived\s+experience|survived|survivor"
     r"|recovered|recovery|came\s+out\s+the\s+other\s+side|(\d+|\w+)\s+years?\s+(free|clean|well)"
@@ -882,6 +889,12 @@ def assess(
     return result
 
 
+_BEREAVEMENT = re.compile(
+    r"\b(died|passed\s+away|funeral|bereave\w*|(lost|losing)\s+(my|her|his|their|a)\s+\w+\s+to\s+suicide|"
+    r"(took|taken)\s+(his|her|their)\s+(own\s+)?life|by\s+suicide)\b"
+)
+
+
 def embeddable(clause: str) -> bool:
     """Whether a clause's own embedding signals can count (see `_own_clause`): the writer's
     own words ("I", "my"), not someone else's reported, and three content words or more
@@ -902,6 +915,8 @@ def _own_clause(parts: Sequence[Clause], i: int, found: SafetyResult) -> bool:
     if set(found.reasons) - {"learned", "similarity"}:
         return True  # a pattern or an emergency: as if sent alone
     near = normalise(" ".join(p.text for p in parts[max(0, i - 1) : i + 2]))
+    if _BEREAVEMENT.search(normalise(parts[i].text)):  # "my mum died by suicide when I was ten"
+        return False
     return embeddable(parts[i].text) and not _AWAY_FOR_A_REASON.search(near)
 
 

@@ -100,6 +100,8 @@ def test_a_message_of_one_clause_costs_one_encode_call():
         "Who can cover Wednesdays? I won't be around next month, I'm having an operation.",
         # someone else's words reported
         "Should I do anything? A member told me she won't need her tablets after tonight.",
+        # a bereavement, read close to a crisis out of context
+        "My dad took his own life and I won't need to grieve alone. Can I start a group?",
         # too few words to mean anything alone
         "Our group has a new treasurer and a new venue for the spring. Should I do anything?",
     ],
