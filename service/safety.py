@@ -254,7 +254,8 @@ _FIRST_PERSON_RISK = [
     r"\b(dont|do\s+not|no\s+longer)\s+want\s+to\s+(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b",
     r"\b(no|any|the)\s+point\s+(in\s+|of\s+)?(living|going\s+on|carrying\s+on|being\s+(here|alive)|me\s+being)\b",
     r"\bcant\s+see\s+the\s+point\b",
-    r"\b(cant|can\s+not|cannot)\s+(go\s+on|carry\s+on|do\s+this\s+any\s*more|take\s+(it|this)\s+any\s*more|keep\s+(my ?self|me)\s+safe)\b",
+    r"\b(cant|can\s+not|cannot)\s+(go\s+on(?!\s+(like\s+this\s+)?(with\s+no|without\s+(any\s+)?(volunteers|funding|money|"
+    r"a\s+venue|a\s+treasurer|help\s+from|more\s+help)))|carry\s+on|do\s+this\s+any\s*more|take\s+(it|this)\s+any\s*more|keep\s+(my ?self|me)\s+safe)\b",
     r"\bbetter\s+off\s+(without\s+me|dead|if\s+i\s+(was|were)(\s+not|nt)?\s+(here|around|gone|dead|alive))\b",
     r"\b(if|when)\s+i\s+(just\s+)?(disappeared|was\s+gone|died|vanished)\b",
     r"\b(disappear|gone)\s+for\s+good\b",
@@ -267,7 +268,9 @@ _FIRST_PERSON_RISK = [
     r"[^.?!]{0,60}\b(explaining|saying\s+(sorry|goodbye)|to\s+find|for\s+when)\b",
     r"\b(standing|stood|sitting|sat|on)\s+(on|at)\s+(the|a)\s+(bridge|ledge|edge|roof|cliff|platform|tracks)\b",
     r"\bhow\s+(many|much)\b[^.?!]{0,30}\b(take|takes|need)\b[^.?!]{0,20}\b(die|end\s+it|kill|overdose|od)\b",
-    r"\bhow\s+(many|much)\s+(of\s+)?(my\s+)?(pills|tablets|paracetamol|ibuprofen|aspirin|meds|medication|painkillers|insulin|sleeping\s+pills)\b[^.?!]{0,30}\b(take|kill|die|overdose|od|fatal|lethal)\b",
+    r"\bhow\s+(many|much)\s+(of\s+)?(my\s+)?(pills|tablets|paracetamol|ibuprofen|aspirin|meds|medication|painkillers|insulin|sleeping\s+pills|"
+    r"co-?codamol|codeine|tramadol|sertraline|citalopram|fluoxetine|amitriptyline|mirtazapine|diazepam|zopiclone|"
+    r"propranolol|quetiapine|lithium|antidepressants)\b[^.?!]{0,30}\b(take|kill|die|overdose|od|fatal|lethal)\b",
     r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming|punish|punishing)\s*my ?self\b",
     r"\bi\s*(ve|have|just)?\s*(self[\s-]?harmed|relapsed\s+(into|with)\s+self[\s-]?harm)\b",
     r"\b(taken|took|swallowed|had|done)\s+(an?\s+)?(overdose|od)\b",
@@ -338,7 +341,7 @@ _FIRST_PERSON_RISK = [
     r"\b(drive|driving|crash|crashing)\s+(my\s+car\s+)?(into|off)\s+(a|the)\s+(wall|tree|bridge|lorry|river|cliff)\b",
     # affairs put in order against a date, or so that nobody is left with anything
     r"\b(getting|got|get|put|putting|sorting|sorted|have|had)\s+(everything|all\s+my\s+affairs|my\s+affairs|"
-    r"all\s+my\s+things|my\s+things|it\s+all)\s+(in\s+order|sorted|tied\s+up)\b[^?]{0,40}\b((before|by)\s+("
+    r"all\s+my\s+things|my\s+things|it\s+all)\s+(in\s+order|sorted|tied\s+up)\b(?!\s+for\s+(the|our|a|an)\b)[^?]{0,40}\b((before|by)\s+("
     r"(mon|tues|wednes|thurs|fri|satur|sun)day\b(?!\s*s\b)|tonight|tomorrow|the\s+weekend|next\s+week|the\s+\d+\w*\b(?!\s+of\s+\w+\s+(meeting|agm)))"
     r"|so\s+(that\s+)?(nobody|no\s*one|noone|my\s+\w+)\s+(is|are|has|have|gets?|wont)\b)",
     # leaving "for good" with the means at hand, the means set out, a car running in a garage
@@ -394,6 +397,7 @@ _FIRST_PERSON_RISK = [
     r"|\b(picked|chosen|set)\s+(the|a)\s+date\b[^?]{0,60}\b(im\s+done|no\s+point)\b"
     r"|\b(got|have)\s+the\s+date\s+in\s+my\s+head\b",
     _AFTER_A_DATE,
+    r"\bnot\s+that\s+(ill|i\s+will|im\s+going\s+to|i\s+am\s+going\s+to|im\s+gonna)\s+be\s+(around|here|alive)\b",
 ]
 _RISK_TOPIC = (
     r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
@@ -497,6 +501,8 @@ _NOW = (
     r"(has|have|s|ve|hes|shes|theyve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
 )
 _FAREWELL = (
+    r"\b(left|leaving|written|wrote)\s+(a\s+)?(goodbye\s+)?(note|letter)\b(?!\s+(for|to|on|at|with|in)\s+(the|our)\s+"
+    r"(caretaker|hall|door|committee|group|office|desk|venue))|"
     r"\b(good\s*bye|bye\s+forever|last\s+message|final\s+message|sorry\s+for\s+(being\s+a\s+"
     r"burden|everything)|thank(s|\s+you)\s+for\s+everything|this\s+is\s+it|sorry\s+everyone|"
     r"(wont|never)\s+see\s+(me|you|us)\s+again|you\s+(were|have\s+been|ve\s+been)\s+a\s+good\s+friend|"

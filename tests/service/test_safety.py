@@ -457,6 +457,8 @@ EMBEDDED_AND_INDIRECT = [
     "shd again tonight and it won't stop bleeding",
     "i need to see my nan one last time before i go through with it",
     "I've left a note for my wife in the drawer saying sorry. Who has the hall keys?",
+    "Can we have a raffle at the AGM? Not that I'll be around to see it.",
+    "how much codeine would it take",
 ]
 TRAPS = [
     "Is it true that talking about suicide with a member makes them more likely to do it?",
@@ -471,7 +473,15 @@ TRAPS = [
     "I won't be around after Friday, I'm on holiday for two weeks, who can open up?",
     "I'm stepping down as chair. I've written a goodbye letter to the members, is it too long?",
     "I self-harmed when I was fifteen. Could I co-facilitate the young people's group?",
+    "I'm getting my affairs in order for the charity's audit by Friday, what records do we keep?",
+    "I can't go on like this with no volunteers, how do I recruit?",
 ]
+
+
+def test_a_note_left_by_someone_who_cannot_be_reached_is_an_emergency():
+    result = assess("my friend's husband left a note and drove off, his phone is off")
+    assert result.crisis and result.message == SOMEONE_ELSE_MESSAGE
+    assert not assess("the caretaker left a note on the hall door and his phone is off").crisis
 
 
 @pytest.mark.parametrize("message", EMBEDDED_AND_INDIRECT)
