@@ -457,7 +457,8 @@ _ASKING_ABOUT = (
     r"\bsomeone\s+(in|at|from)\b|\b(he|she|they)\s+(said|says|told|mentioned|talks?|talked)\b|"
     r"\btold\s+(me|us)\b|\bworried\s+about\s+(someone|somebody|a\s+\w+|my\s+\w+|him|her|them)\b|"
     r"\bwho\s+(do|should|can)\s+(i|we)\s+(ring|call|phone|contact|tell)\b|\bwhat\s+(does|do|is)\s+[\w' ]{1,20}\s+mean\b|\b(prevention|awareness|mental\s+health|remembrance)\s+(week|day|month)\b|"
-    r"\bis\s+it\s+(true|a\s+myth|a\s+fact)\b|\bmyths?\b|\bfacts?\s+(about|on)\b|"
+    r"\bis\s+it\s+(true|a\s+myth|a\s+fact)\b|\bwarning\s+signs?\b|\b(signs|symptoms)\s+(that|of)\b|"
+    r"\bhow\s+(do|can|would|could|should)\s+(i|we|you)\s+(know|tell|spot|recognise|recognize)\b|\bmyths?\b|\bfacts?\s+(about|on)\b|"
     r"\b(does|do|can|could|will|would)\s+(asking|talking|mentioning|ask|talk)\b[^.?!]{0,30}\babout\b|"
     r"\b(puts?|putting|plant\w*)\s+(the\s+)?ideas?\s+(in|into)\b|"
     r"\b(campaign|awareness|training|course|policy|research|statistics?|figures?|evaluation|"
@@ -648,7 +649,8 @@ _FILLER = frozenset(
     "lol haha hehe hmm um umm er oops sorry never mind nvm please pls plz there everyone all guys "
     "folks mate much very so really just you u me i im a an the is it this that there what who "
     "can do anyone anybody someone working here x xx xxx quick question thats have day wonderful "
-    "amazing helpful useful hope youre well are how doing fine speak hear meet welcome got".split()
+    "amazing helpful useful hope youre well are how doing fine speak hear meet welcome got thing "
+    "checking check trying bot chat".split()
 )
 MIN_CONTENT_WORDS = 2  # words beyond _FILLER before the embedding signals count
 

@@ -501,3 +501,15 @@ def test_a_question_of_fact_about_suicide_still_gets_the_signposting():
         "Is it true that asking someone about suicide puts the idea in their head?", 0.9
     )
     assert not result.crisis and result.message == SIGNPOST_MESSAGE and "suicide" in result.topics
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Morning! Quick test, is this thing on?",  # test words only: the embedding means nothing
+        "What are the warning signs that someone might be planning to end their life?",
+        "how would I know if a member was thinking about suicide?",
+    ],
+)
+def test_test_messages_and_questions_about_signs_are_not_crises_even_if_the_model_says_so(message):
+    assert not assess(message, 0.9, crisis_probability=0.99).crisis
