@@ -39,19 +39,30 @@ import numpy as np
 MODEL_PATH = Path(__file__).with_name("crisis_model.json")
 DATA = Path(__file__).with_name("data") / "crisis"
 # development data: every file training reads, in DATA
+# (qa_questions_round3: the questions of the answer judge's development sets, QA_SOURCES, that
+# qa_questions.jsonl lacks: everyday practical questions, the learned signal's commonest
+# false alarm once messages with a disclosure inside a practical question were trained on)
 # (was_heldout_round1/2: copies of tests/data/safety_test.jsonl and safety_heldout.jsonl, the
 # held-out sets of earlier rounds, development data since they were reported)
 TRAINING = (
     "safety_dev.jsonl",
     "hard_cases.jsonl",
     "qa_questions.jsonl",
+    "qa_questions_round3.jsonl",
     "round3.jsonl",
     "was_heldout_round1.jsonl",
     "was_heldout_round2.jsonl",
 )
 # labelled sets training never reads, reported by `check` when present
 TESTS = Path(__file__).resolve().parents[1] / "tests" / "data"
-REPORTED = ("qa_heldout.jsonl",)
+REPORTED = ("qa_heldout3.jsonl",)
+# where qa_questions_round3.jsonl's questions come from (relative to the repository)
+QA_SOURCES = (
+    "service/data/answer_train.jsonl",
+    "service/data/answer_dev.jsonl",
+    "tests/data/qa_heldout.jsonl",
+    "tests/data/qa_heldout2.jsonl",
+)
 TRAIN_C = 8.0  # inverse regularisation, chosen by cross-validation on the development data
 THRESHOLD = 0.65  # probability for the whole message (chosen by cross-validation)
 PART_THRESHOLD = 0.85  # for one clause of several (safety.clauses): short parts are noisier

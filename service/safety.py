@@ -249,7 +249,11 @@ _FIRST_PERSON_RISK = [
     r"\b(taken|took|swallowed|had|necked|downed)\b[^.?!]{0,40}\b\d+\s+(pills|tablets|paracetamol|painkillers|sleeping\s+pills)\b",
     r"\bi\s*(ll|will|might|could|may|want\s+to|feel\s+like\s+i\s*(ll|will|might))\s+(hurt|harm|kill|attack|stab)\s+(my\s+)?(baby|child|children|kids?|son|daughter|mum|dad|partner|wife|husband|someone|somebody|him|her|them)\b",
     r"\bi\s+(wish|hope)\s+i\s+(was|were|could\s+be)\s+dead\b",
-    r"\b(i|im|i\s+am|feel|feeling|felt)\b[^.?!]{0,25}\bsuicid(e|al)\b",
+    # "feeling suicidal" is the writer's own, unless said of others ("leaflets for people feeling
+    # suicidal", "members who feel suicidal"): those are questions about the topic
+    r"\b(i|im|i\s+am|(?<!people\s)(?<!anyone\s)(?<!someone\s)(?<!somebody\s)(?<!members\s)(?<!member\s)"
+    r"(?<!those\s)(?<!others\s)(?<!who\s)(?<!whos\s)(?<!they\s)(?<!them\s)(?<!person\s)(?<!anybody\s)"
+    r"(feel|feeling|felt))\b[^.?!]{0,25}\bsuicid(e|al)\b",
     r"\bsuicidal\s+(thoughts|feelings|urges)\b[^.?!]{0,20}\b(tonight|now|today|again|keep)\b",
     r"\b(dont|do\s+not|no\s+longer)\s+want\s+to\s+(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b",
     r"\b(no|any|the)\s+point\s+(in\s+|of\s+)?(living|going\s+on|carrying\s+on|being\s+(here|alive)|me\s+being)\b",
@@ -588,7 +592,7 @@ _STILL_GOING_ON = re.compile(
     r"\b(right\s+now|just\s+now|and\s+now|now\s+(i\s+)?(feel|keep|cant|want\s+to\s+(die|end)|its\s+back)|"
     r"tonight|today|again|still\s+(want|feel|think|cut|hurt|struggl\w*|self|suicid\w*|wanting|"
     r"feeling|thinking|cutting|hurting|have\s+(thoughts|urges)|having\s+(thoughts|urges)|get\s+(urges|thoughts))|currently|at\s+the\s+moment|lately|recently|this\s+(week|month|"
-    r"morning|afternoon|evening)|last\s+night|yesterday|hours?\s+ago|earlier|keep|keeps|cant\s+stop|"
+    r"morning|afternoon|evening)|last\s+night|yesterday|hours?\s+ago|earlier|keeps?\s+\w+ing|cant\s+stop|"
     r"starting\s+to|coming\s+back|back\s+again|relaps\w*|these\s+days|any\s*more)\b"
 )
 _WELL_NOW = re.compile(
@@ -631,6 +635,7 @@ _OWN = re.compile(r"\b(i|im|ive|id|ill|me|my|mine|myself)\b")
 # "goodbye till January"): the embedding signals read the absence, not the reason.
 _AWAY_FOR_A_REASON = re.compile(
     r"\b(operation|surgery|holiday|hols|wedding|poorly|off\s+sick|ill\s+in\s+bed|new\s+job|"
+    r"(be|am|im|running|run|ill\s+be|i\s+will\s+be)\s+(a\s+(bit|little)\s+|\d+\s+(mins?|minutes)\s+|very\s+|so\s+)?late\b|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
     r"(back|return\w*)\s+(in|on|next|after)\b|(till|until|see\s+you\s+(all\s+)?(in|on))\s+(january|february|march|"
@@ -762,6 +767,16 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "\\1 is frustrating",
         ),
         (r"\b(ugh|argh|urgh)\s+kill\s+me(\s+now)?\b", "ugh"),
+        (
+            r"\b(absolutely\s+|literally\s+|totally\s+)?(killed|kills|killing)\s+me\b(?=[^.?!]{0,50}"
+            r"(\b(haha+|lol|lmao|laugh\w*|hilarious|so\s+funny)\b|😂|🤣))",
+            "made me laugh",
+        ),
+        (
+            r"\b(is|are|s|'s|will|ll|'ll)\s+((going|gonna)\s+(to\s+)?)?kill\s+me\b(?=[^.?!]{0,50}"
+            r"(\b(lol|haha+|lmao|jk)\b|😂|🤣))",
+            "will be cross with me",
+        ),
         (r"\bshoot\s+me\s+now\b", "ugh"),
         (r"\b(die|died|dying)\s+a\s+death\b", "flopped"),
         (r"\bover\s+my\s+dead\s+body\b", "never"),

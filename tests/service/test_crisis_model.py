@@ -187,3 +187,20 @@ def test_leaving_one_set_out_trains_without_that_whole_set(tmp_path, monkeypatch
     for name, files in zip(crisis_model.TRAINING, trained_on, strict=True):
         assert files == set(crisis_model.TRAINING) - {name}
     assert all((r.crises, r.others) == (3, 4) for r in results)
+
+
+def test_the_answer_judges_practical_questions_are_benign_training_data():
+    """Everyday practical questions were the learned signal's commonest false alarm; the answer
+    judge's development questions are trained on as not crises (the current held-out set never)."""
+    assert "qa_questions_round3.jsonl" in crisis_model.TRAINING
+    root = Path(crisis_model.__file__).resolve().parents[1]
+    earlier = {t for t, _ in crisis_model.labelled(crisis_model.DATA / "qa_questions.jsonl")}
+    wanted = {
+        t
+        for source in crisis_model.QA_SOURCES
+        for t, _ in crisis_model.labelled(root / source)
+        if t not in earlier
+    }
+    copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round3.jsonl")
+    assert {t for t, _ in copied} == wanted and not any(y for _, y in copied)
+    assert "qa_heldout3.jsonl" in crisis_model.REPORTED

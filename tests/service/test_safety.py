@@ -310,6 +310,9 @@ IDIOMS = [
     "I'd kill for a proper kettle at the venue lol",
     "dying to know if the grant came through",
     "ugh kill me, forty emails about the rota this morning",
+    # laughter or a lol says what "killed me" / "going to kill me" means
+    "that quiz absolutely killed me, we were crying laughing",
+    "the manager's going to kill me if the hall isn't tidy lol, who has the key?",
 ]
 
 
@@ -513,3 +516,41 @@ def test_a_question_of_fact_about_suicide_still_gets_the_signposting():
 )
 def test_test_messages_and_questions_about_signs_are_not_crises_even_if_the_model_says_so(message):
     assert not assess(message, 0.9, crisis_probability=0.99).crisis
+
+
+def test_a_threat_to_the_writer_is_still_danger_without_laughter():
+    # the idiom needs its laughter: the words alone may be a real threat
+    threat = "he's going to kill me if I leave him"
+    assert without_idioms(threat) == threat
+    assert assess("he is going to kill me, I am scared").crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "which helpline numbers should we put on posters for people feeling suicidal?",
+        "how do we support members who feel suicidal between sessions?",
+        "what should we say to someone feeling suicidal at the end of a session?",
+    ],
+)
+def test_feeling_suicidal_said_of_other_people_is_a_question(message):
+    result = assess(message)
+    assert not result.crisis, result.reasons
+    assert result.resources  # still signposted
+
+
+@pytest.mark.parametrize("message", ["I'm feeling suicidal", "feeling suicidal again tonight"])
+def test_feeling_suicidal_said_of_oneself_is_a_crisis(message):
+    assert assess(message).crisis
+
+
+def test_keep_means_still_going_on_only_before_what_is_kept_doing():
+    past = "Years ago I used to self harm, now I run a group. Should I tell them or keep it quiet?"
+    assert not assess(past).crisis
+    assert assess("years ago I started to self harm and I keep cutting myself").crisis
+
+
+def test_running_late_is_an_ordinary_reason_for_the_embedding_signals():
+    late = "battery's flat so I'll be a bit late, start without me"
+    assert not assess(late, exemplar_similarity=0.9, crisis_probability=0.99).crisis
+    assert assess("I won't be here much longer, start without me", crisis_probability=0.99).crisis
