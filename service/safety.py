@@ -240,6 +240,14 @@ _FIRST_PERSON_RISK = [
     r"\b(kill|killing|hang|hanging|drown|drowning|shoot|shooting|poison|poisoning|starve)\s*my ?sel(f|ves)\b",
     r"\b(end|ending|take|taking)\s+(my|me)\s+(own\s+)?life\b",
     r"\bend(ing)?\s+it\s+(all\b|now\b|tonight\b|today\b)",
+    # the whole message: "ending it", "im ending it." (nothing else to read it by)
+    r"^\W*(im\s+|i\s+am\s+)?(ending|end)\s+it\W*$",
+    # asking for a way to die: "the least painful way to go", "quickest way to end it"
+    r"\b(least\s+painful|painless|quickest|easiest|fastest|surest|quietest)\s+(way|method|means)s?\s+"
+    r"(to\s+|of\s+)?(go\b|die|dying|end\s+(it|things|my\s+life)|do\s+it|kill|top)",
+    # no point any more, with a goodbye: "no point anymore. bye"
+    r"\bno\s+point\s+(any\s*more|in\s+(living|going\s+on|carrying\s+on|being\s+here)|to\s+(life|living))\b"
+    r"(?=.*\b(bye|goodbye|farewell|so\s+long|take\s+care\s+(all|everyone)|love\s+you\s+all)\b)",
     r"\b(want|wnat|wamt|wnt|wanna|wana|wish|wishing|going|gonna|plan|planning|ready|about|trying|deserve)\s*(to\s+)?(die|be\s+dead)\b",
     r"\b(the|a|my)\s+(rope|noose)\b(?!\s+(swing|ladder|bridge|course|climb\w*|walk|access))",
     r"\b(jump|jumping|throw\s+my ?self|step|stepping|walk|walking)\s+(in\s+front\s+of|off|from)\s+(a|the)\s+(train|bus|lorry|bridge|building|roof|cliff|car|balcony)\b",
@@ -252,7 +260,7 @@ _FIRST_PERSON_RISK = [
     # "feeling suicidal" is the writer's own, unless said of others ("leaflets for people feeling
     # suicidal", "members who feel suicidal"): those are questions about the topic
     r"\b(i|im|i\s+am|(?<!people\s)(?<!anyone\s)(?<!someone\s)(?<!somebody\s)(?<!members\s)(?<!member\s)"
-    r"(?<!those\s)(?<!others\s)(?<!who\s)(?<!whos\s)(?<!they\s)(?<!them\s)(?<!person\s)(?<!anybody\s)"
+    r"(?<!those\s)(?<!others\s)(?<!who\s)(?<!whos\s)(?<!whod\s)(?<!whove\s)(?<!whore\s)(?<!they\s)(?<!them\s)(?<!person\s)(?<!anybody\s)"
     r"(feel|feeling|felt))\b[^.?!]{0,25}\bsuicid(e|al)\b",
     r"\bsuicidal\s+(thoughts|feelings|urges)\b[^.?!]{0,20}\b(tonight|now|today|again|keep)\b",
     r"\b(dont|do\s+not|no\s+longer)\s+want\s+to\s+(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b",
@@ -550,7 +558,11 @@ _HAPPENING_NOW = re.compile(_NOW)
 _FAREWELL_MESSAGE = re.compile(_FAREWELL)
 _ORDINARY_GOODBYE = re.compile(
     r"\b(we|i)\s+(said|say|saying)\s+goodbye\s+to\s+(a|an|our|the|everyone|all)\b"
-    r"|\bgoodbye\s+(party|card|do|drinks|lunch|speech)\b"
+    r"|\bgoodbye\s+(party|card|do|drinks|lunch|speech)\b|\b(good\s*)?bye\s+for\s+now\b"
+    r"|(?<!wont\s)(?<!never\s)\bsee\s+you\s+(all\s+)?(on\s+|next\s+)?(monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|soon|week|time|tomorrow|then|there)\b"
+    r"|\bgoodbye\s+to\s+(our|the|my|this)\s+(\w+\s+){0,2}(room|venue|hall|building|space|office|centre|"
+    r"center|church|library|cafe|premises|home|house|flat|chat|website|page|group\s+chat)\b"
 )
 _CANT_BE_REACHED = re.compile(_UNREACHABLE)
 _AT_DANGEROUS_PLACE = re.compile(_DANGER_PLACE)
@@ -598,6 +610,9 @@ _STILL_GOING_ON = re.compile(
 _WELL_NOW = re.compile(
     r"\b(better|well|fine|okay|ok|stable|good|happy|recovered|safe|settled|\d+)\s+(now|these\s+days)\b"
     r"|\bnow\s+(im|i\s+am|i\s+want|i\s+work|i\s+run|i\s+help|a|an)\b|\b(done|gone)\s+now\b"
+    # a role taken on since: "now I facilitate a group", "and now I volunteer"
+    r"|\bnow\s+i\s+(facilitate|co-?facilitate|volunteer|lead|organise|organize|mentor|train|coordinate|"
+    r"support\s+others|work\s+as)\b"
 )
 
 
@@ -636,6 +651,10 @@ _OWN = re.compile(r"\b(i|im|ive|id|ill|me|my|mine|myself)\b")
 _AWAY_FOR_A_REASON = re.compile(
     r"\b(operation|surgery|holiday|hols|wedding|poorly|off\s+sick|ill\s+in\s+bed|new\s+job|"
     r"(be|am|im|running|run|ill\s+be|i\s+will\s+be)\s+(a\s+(bit|little)\s+|\d+\s+(mins?|minutes)\s+|very\s+|so\s+)?late\b|"
+    r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
+    r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
+    r"cover\s+for\s+me\b|see\s+you\s+(all\s+)?(next\s+(week|time|month)|soon|then|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
     r"(back|return\w*)\s+(in|on|next|after)\b|(till|until|see\s+you\s+(all\s+)?(in|on))\s+(january|february|march|"

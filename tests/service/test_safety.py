@@ -554,3 +554,42 @@ def test_running_late_is_an_ordinary_reason_for_the_embedding_signals():
     late = "battery's flat so I'll be a bit late, start without me"
     assert not assess(late, exemplar_similarity=0.9, crisis_probability=0.99).crisis
     assert assess("I won't be here much longer, start without me", crisis_probability=0.99).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ending it",
+        "im ending it.",
+        "whats the quickest way to end it",
+        "is there a painless way to go, asking for myself",
+        "no point any more. goodbye all",
+    ],
+)
+def test_short_and_method_seeking_messages_are_crises(message):
+    assert assess(message).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ending it early tonight, the hall closes at 9",
+        "is there any point any more in printing leaflets?",
+        "I attempted suicide in 2012 and now I volunteer as a facilitator, should I tell my group?",
+        "we're saying goodbye to our old church hall next week, how do we tell members?",
+        "a quote for our report from people who'd felt suicidal and found the group helped?",
+    ],
+)
+def test_ordinary_endings_roles_taken_on_and_quotes_are_not_crises(message):
+    assert not assess(message).crisis, assess(message).reasons
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "had flu so I missed last week. bye for now, see you Thursday",
+        "my gran died so I'll miss the next two sessions, can someone cover for me?",
+    ],
+)
+def test_absences_with_an_ordinary_reason_silence_the_embedding_signals(message):
+    assert not assess(message, exemplar_similarity=0.9, crisis_probability=0.99).crisis
