@@ -242,6 +242,9 @@ _FIRST_PERSON_RISK = [
     r"\bend(ing)?\s+it\s+(all\b|now\b|tonight\b|today\b)",
     # the whole message: "ending it", "im ending it." (nothing else to read it by)
     r"^\W*(im\s+|i\s+am\s+)?(ending|end)\s+it\W*$",
+    r"^\W*(theres\s+|there\s+is\s+)?no\s+point\s+(any\s*more|in\s+(anything|living|going\s+on))\W*$",
+    # a short last word: "im done. goodbye everyone" (greeting words alone would not count)
+    r"^\W*(im|i\s+am|ive)\s+(done|had\s+enough|finished)\W+((good\s*)?bye|farewell)(\s+(everyone|all|guys|everybody))?\W*$",
     # asking for a way to die: "the least painful way to go", "quickest way to end it"
     r"\b(least\s+painful|painless|quickest|easiest|fastest|surest|quietest)\s+(way|method|means)s?\s+"
     r"(to\s+|of\s+)?(go\b|die|dying|end\s+(it|things|my\s+life)|do\s+it|kill|top)",
@@ -494,6 +497,9 @@ _DANGER_TO_WRITER = [
 _EMERGENCY = (
     r"\b(collapsed|collapsing|unconscious|not\s+breathing|unresponsive|(wont|will\s+not|cant)"
     r"\s+(wake|be\s+woken)|bleeding\s+(heavily|badly|a\s+lot|loads|everywhere))\b"
+    # an injury now: "it wont stop bleeding", "she's cut her wrists"
+    r"|\b(wont|will\s+not|cant|doesnt|isnt\s+going\s+to)\s+stop\s+bleeding\b|\bbleeding\s+(wont|will\s+not)\s+stop\b"
+    r"|\b(has|have|hes|shes|theyve|just)\s+(cut|slit|slashed)\s+(his|her|their)\s+(wrists?|arms?|throat)\b"
     r"|\b(is|s|are|re|hes|shes|theyre)\s+(cutting|burning|hurting|harming|stabbing)\s+((him|her|them)sel(f|ves)|"
     r"(his|her|their)\s+(arms?|wrists?|legs?|skin|body))"
     r"|\b(will|going\s+to|gonna|threatened\s+to|threatening\s+to|says\s+(he|she)\s*(ll|will)|hell|shell|"
@@ -653,7 +659,8 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(be|am|im|running|run|ill\s+be|i\s+will\s+be)\s+(a\s+(bit|little)\s+|\d+\s+(mins?|minutes)\s+|very\s+|so\s+)?late\b|"
     r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
-    r"cover\s+for\s+me\b|see\s+you\s+(all\s+)?(next\s+(week|time|month)|soon|then|monday|tuesday|wednesday|"
+    r"cover\s+for\s+me\b|(phone|battery|laptop|wifi|signal)\s+stopping\b|(full|part)[\s-]?time\s+job|"
+    r"got\s+a\s+(new\s+)?job|see\s+you\s+(all\s+)?(next\s+(week|time|month)|soon|then|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday)\b|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"

@@ -593,3 +593,32 @@ def test_ordinary_endings_roles_taken_on_and_quotes_are_not_crises(message):
 )
 def test_absences_with_an_ordinary_reason_silence_the_embedding_signals(message):
     assert not assess(message, exemplar_similarity=0.9, crisis_probability=0.99).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son has cut his wrists and it won't stop bleeding",
+        "she's slit her wrists, what do I do",
+    ],
+)
+def test_an_injury_happening_to_someone_else_now_is_an_emergency(message):
+    result = assess(message)
+    assert result.crisis and result.someone_else, result.reasons
+
+
+@pytest.mark.parametrize("message", ["no point anymore", "I'm done. Goodbye everyone"])
+def test_a_short_last_word_is_a_crisis_though_its_words_are_few(message):
+    assert assess(message).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm done for today, bye!",
+        "my phone's about to die, will finish this question later",
+        "last week volunteering, I got a full time job!! going to miss you all",
+    ],
+)
+def test_ordinary_endings_with_a_reason_are_not_crises(message):
+    assert not assess(message, exemplar_similarity=0.9, crisis_probability=0.99).crisis
