@@ -660,7 +660,7 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
     r"cover\s+for\s+me\b|(phone|battery|laptop|wifi|signal)\s+stopping\b|(full|part)[\s-]?time\s+job|"
-    r"got\s+a\s+(new\s+)?job|see\s+you\s+(all\s+)?(next\s+(week|time|month)|soon|then|monday|tuesday|wednesday|"
+    r"got\s+a\s+(new\s+)?job|(done|finished)\s+for\s+(the\s+day|today|tonight|the\s+night|the\s+evening|the\s+week)|see\s+you\s+(all\s+)?(next\s+(week|time|month)|soon|then|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday)\b|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
