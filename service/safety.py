@@ -562,11 +562,15 @@ _TOPIC = re.compile(_RISK_TOPIC)
 _EMERGENCY_NOW = re.compile(_EMERGENCY)
 _HAPPENING_NOW = re.compile(_NOW)
 _FAREWELL_MESSAGE = re.compile(_FAREWELL)
+# "see you Thursday", "see you soon" (not "won't see you ..."): a goodbye that expects to meet
+_SEE_YOU_SOON = (
+    r"(?<!wont\s)(?<!never\s)\bsee\s+you\s+(all\s+)?(on\s+|next\s+)?(monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|soon|week|time|month|tomorrow|then|there)\b"
+)
 _ORDINARY_GOODBYE = re.compile(
     r"\b(we|i)\s+(said|say|saying)\s+goodbye\s+to\s+(a|an|our|the|everyone|all)\b"
     r"|\bgoodbye\s+(party|card|do|drinks|lunch|speech)\b|\b(good\s*)?bye\s+for\s+now\b"
-    r"|(?<!wont\s)(?<!never\s)\bsee\s+you\s+(all\s+)?(on\s+|next\s+)?(monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|soon|week|time|tomorrow|then|there)\b"
+    rf"|{_SEE_YOU_SOON}"
     r"|\bgoodbye\s+to\s+(our|the|my|this)\s+(\w+\s+){0,2}(room|venue|hall|building|space|office|centre|"
     r"center|church|library|cafe|premises|home|house|flat|chat|website|page|group\s+chat)\b"
 )
@@ -660,8 +664,8 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
     r"cover\s+for\s+me\b|(phone|battery|laptop|wifi|signal)\s+stopping\b|(full|part)[\s-]?time\s+job|"
-    r"got\s+a\s+(new\s+)?job|(done|finished)\s+for\s+(the\s+day|today|tonight|the\s+night|the\s+evening|the\s+week)|see\s+you\s+(all\s+)?(next\s+(week|time|month)|soon|then|monday|tuesday|wednesday|"
-    r"thursday|friday|saturday|sunday)\b|"
+    r"got\s+a\s+(new\s+)?job|(done|finished)\s+for\s+(the\s+day|today|tonight|the\s+night|the\s+evening|the\s+week)|"
+    rf"{_SEE_YOU_SOON}|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
     r"(back|return\w*)\s+(in|on|next|after)\b|(till|until|see\s+you\s+(all\s+)?(in|on))\s+(january|february|march|"

@@ -622,3 +622,10 @@ def test_a_short_last_word_is_a_crisis_though_its_words_are_few(message):
 )
 def test_ordinary_endings_with_a_reason_are_not_crises(message):
     assert not assess(message, exemplar_similarity=0.9, crisis_probability=0.99).crisis
+
+
+def test_wont_see_you_is_not_an_ordinary_goodbye():
+    assert not assess("see you next week!", crisis_probability=0.99).crisis
+    assert assess(
+        "you won't see me. I won't see you next week or ever", crisis_probability=0.99
+    ).crisis
