@@ -146,13 +146,19 @@ def test_figures_count_crises_and_false_alarms_by_kind():
     assert result.line().startswith("set: 1 of 2 crises flagged, 1 false alarms of 2")
 
 
-def test_cross_validation_judges_every_development_message_once(tmp_path):
+def _development_sets(tmp_path: Path, *, crises: int, others: int) -> Path:
+    """A folder with every TRAINING file, each of `crises` crisis and `others` benign messages."""
     data = tmp_path / "crisis"
     data.mkdir()
     for name in crisis_model.TRAINING:
-        rows = [{"message": f"{name} crisis {i}", "label": "crisis_self"} for i in range(6)]
-        rows += [{"message": f"{name} question {i}", "label": "benign"} for i in range(9)]
+        rows = [{"message": f"{name} crisis {i}", "label": "crisis_self"} for i in range(crises)]
+        rows += [{"message": f"{name} question {i}", "label": "benign"} for i in range(others)]
         (data / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return data
+
+
+def test_cross_validation_judges_every_development_message_once(tmp_path):
+    data = _development_sets(tmp_path, crises=6, others=9)
 
     def encode(texts):  # crises (and the exemplars) along axis 0, everything else along axis 1
         return np.stack([unit(0 if "crisis" in t or t in EXEMPLARS else 1) for t in texts])
@@ -164,12 +170,7 @@ def test_cross_validation_judges_every_development_message_once(tmp_path):
 
 
 def test_leaving_one_set_out_trains_without_that_whole_set(tmp_path, monkeypatch):
-    data = tmp_path / "crisis"
-    data.mkdir()
-    for name in crisis_model.TRAINING:
-        rows = [{"message": f"{name} crisis {i}", "label": "crisis_self"} for i in range(3)]
-        rows += [{"message": f"{name} question {i}", "label": "benign"} for i in range(4)]
-        (data / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = _development_sets(tmp_path, crises=3, others=4)
     trained_on: list[set[str]] = []
     fit = crisis_model.fit
 
