@@ -6,8 +6,9 @@ find a venue and what should we charge?" asks two: service/question.py), the jud
 excerpt: the sentence that answers best, then the sentences that follow it in the same
 passage while they stay on the question (consecutive sentences read as the documents wrote
 them; a collage of loose sentences does not), with one [n] marker after the run; a second,
-shorter excerpt from another passage is added when the first is short. Contents lines,
-headings, list stubs, table cells and running footers are never quoted (service/sentences.py).
+shorter excerpt from another passage is added when the first is short. A list is quoted
+whole with the sentence that introduces it. Contents lines, headings, list stubs, table cells
+and running footers are never quoted (service/sentences.py).
 
 A part the documents don't cover gets a fixed sentence naming that part; a question none of
 whose parts is covered gets the fixed NOT_COVERED sentence, and the nearest passages are
@@ -16,6 +17,7 @@ returned as citations so that what the documents do say nearby can still be read
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,11 +34,11 @@ NOT_COVERED = (
 )
 PART_NOT_COVERED = "The toolkit and reports don't seem to cover this part: “{part}”"
 POOL = 2  # passages an excerpt may come from
-MAX_RUN = 4  # sentences in one excerpt
-DROP = 0.5  # the next sentence stays in the excerpt while its cosine is within this of the first's
-FLOOR = 0.2  # ... and at least this
+MAX_RUN = 5  # sentences in one excerpt
+DROP = 0.7  # the next sentence stays in the excerpt while its cosine is within this of the first's
+FLOOR = 0.12  # ... and at least this
 BACK = 4  # sentences before the best one that may open the excerpt: when it refers back to
-LEAD = 0.2  # them, or when they are nearly as close to the question (a topic sentence)
+LEAD = 0.3  # them, or when they are nearly as close to the question (a topic sentence)
 SHORT = 30  # words: an excerpt this short gets a second one from another passage
 SECOND = 0.12  # ... if that one's best sentence's cosine is within this of the first's
 _REFERS_BACK = re.compile(r"^(?:It|This|These|That|Those|They|Such|So|But|However|Also)\b")
@@ -73,16 +75,21 @@ def _run(anchor: Candidate, scored: dict, budget: int, taken: list[str]) -> list
     """The excerpt that starts at `anchor` (or at the sentence before it, when the anchor only
     makes sense after it) and continues while the next sentences stay on the question."""
     run = [anchor]
+    words = len(anchor.text.split())
     for back in range(1, BACK + 1):
         before = scored.get((anchor.hit, anchor.position - back))
         needed = _REFERS_BACK.match(run[0].text)
-        if before is None or not (
-            _follows(before, anchor) and (needed or before.cosine >= anchor.cosine - LEAD)
+        if (
+            before is None
+            or before.position + before.span != run[0].position  # a list the run starts inside
+            or not (_follows(before, anchor) and (needed or before.cosine >= anchor.cosine - LEAD))
+            or (words + len(before.text.split()) > budget and not needed)
+            or any(_similar(before.text, t) for t in taken)  # quoted already, for another part
         ):
             break
         run.insert(0, before)
-    words = sum(len(s.text.split()) for s in run)
-    position = anchor.position + 1
+        words += len(before.text.split())
+    position = anchor.position + anchor.span
     while len(run) < MAX_RUN:
         nxt = scored.get((anchor.hit, position))
         if nxt is None or not _follows(nxt, anchor):
@@ -92,7 +99,7 @@ def _run(anchor: Candidate, scored: dict, budget: int, taken: list[str]) -> list
             break  # skipping a sentence would join two that do not follow each other
         run.append(nxt)
         words += n
-        position += 1
+        position += nxt.span
     return run
 
 
@@ -165,9 +172,12 @@ def compose(
             n = number[run[0].hit]
             last = pieces[-1] if pieces else None
             merged = {s.position: s for s in (last[1] if isinstance(last, tuple) else []) + run}
-            contiguous = max(merged) - min(merged) == len(merged) - 1
+            ordered = [merged[p] for p in sorted(merged)]
+            contiguous = all(
+                a.position + a.span == b.position for a, b in itertools.pairwise(ordered)
+            )
             if isinstance(last, tuple) and last[0] == n and contiguous:
-                pieces[-1] = (n, [merged[p] for p in sorted(merged)])
+                pieces[-1] = (n, ordered)
             else:
                 pieces.append((n, run))
     texts: list[str] = []
@@ -178,7 +188,7 @@ def compose(
             continue
         n, run = piece
         texts.append(" ".join(s.text for s in run) + f" [{n}]")
-        quotes += [Quote(n, s.text) for s in run]
+        quotes += [Quote(n, sentence) for s in run for sentence in s.sentences]
     return Answer(" ".join(texts), True, cited, quotes)
 
 

@@ -4,6 +4,10 @@ A passage's sentences come from PDF text: besides prose they hold contents lines
 ... 16"), headings and list stubs ("Privacy.", "Costs and terms."), table cells run together,
 running footers the cleaning missed, and fragments cut at a page break. Only a sentence that
 reads on its own is quoted: a capital first, a verb-bearing length, an end stop.
+
+A sentence that introduces a list ("The consultation asked Mind to do three things:") says
+nothing alone and its items ("2.", "Safety") are stubs, but together they are the answer to
+"what did it ask?": such a list is one candidate, quoted whole, in the documents' words.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ _BULLET = re.compile(r"^\s*[•●▪◦○■□‣*–-]\s*")
 _SECTION_NUMBER = re.compile(r"\b\d+(\.\d+)+\s+[A-Z]")
 _CONTENTS_START = re.compile(r"^(\d+\s+)?\d+(\.\d+)+\s")
 _LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")  # "4." split from its list item
+_LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]\s+\S|[•●▪◦○■□‣*–-]\s*\S)")  # "2. build ...;"
 # The bundled sample edition's running footer, where the cleaning leaves it in a passage
 _RUNNING = re.compile(r"\bsample edition written for the\b", re.IGNORECASE)
 _TABLE_MARK = re.compile(r"\s\|\s|\t|\s{3,}")
@@ -55,8 +60,12 @@ def quotable(sentence: str, previous: str = "") -> str | None:
         return None  # a fragment continuing from the page before
     if _CONTENTS_START.match(text) or len(_SECTION_NUMBER.findall(text)) >= 2:
         return None
-    if re.match(r"(?:Yes|No)\.\s", text):
-        return None  # the reply to a question heading ("Do we need ...? No. ..."), not to ours
+    # The reply to a question heading ("Do we need ...? No. Many groups ..."): its yes or no
+    # answers the heading, not necessarily our question; what follows it reads on its own.
+    text = re.sub(r"^(?:Yes|No)\.\s+(?=[A-Z])", "", text)
+    tokens = text.split()
+    if len(tokens) < _MIN_WORDS:
+        return None
     if _CAPS_RUN.search(text):
         return None  # a cover or a heading in capitals
     if _RUNNING.search(text) and len(tokens) < 20:
@@ -86,15 +95,54 @@ def without_label(text: str) -> str:
     return text[match.end() :] if match and len(match.group().split()) <= 4 else text
 
 
+MAX_LIST_WORDS = 70  # a list longer than this is quoted up to its last whole item that fits
+_ITEM_LOOKAHEAD = 3  # sentences an item may run to before the next bare list number
+
+
+def list_items(sentences: Sequence[str], intro: int) -> int:
+    """How many sentences after `sentences[intro]` (a sentence ending with a colon) are its
+    list: items numbered ("1. raise the profile;"), bulleted, or a bare number ("1.") and the
+    item after it (with the item's further sentences when the next number follows). 0 unless
+    at least two items fit in MAX_LIST_WORDS."""
+    if not sentences[intro].rstrip().endswith(":"):
+        return 0
+    words = len(sentences[intro].split())
+    j, items, end = intro + 1, 0, intro + 1
+    while j < len(sentences):
+        s = sentences[j].strip()
+        if _LIST_NUMBER.match(s) and j + 1 < len(sentences):
+            nxt = j + 2  # the number and its item, then the item's sentences up to the next number
+            ahead = [k for k in range(nxt, min(len(sentences), nxt + _ITEM_LOOKAHEAD))]
+            following = next((k for k in ahead if _LIST_NUMBER.match(sentences[k].strip())), None)
+            nxt = following if following is not None else nxt
+        elif _LIST_ITEM.match(s):
+            nxt = j + 1
+        else:
+            break
+        words += sum(len(x.split()) for x in sentences[j:nxt])
+        if words > MAX_LIST_WORDS:
+            break
+        j, items, end = nxt, items + 1, nxt
+    return end - intro - 1 if items >= 2 else 0
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """A quotable sentence of a passage among the hits, with how well it matches."""
+    """A quotable sentence of a passage among the hits (or a list: the sentence introducing
+    it and its items), with how well it matches."""
 
     score: float
-    cosine: float  # with the question (the search's sentence score)
+    cosine: float  # with the question (the search's sentence score; a list's best)
     hit: int  # index in the hit list
-    position: int  # index in the passage's sentences
+    position: int  # index in the passage's sentences (a list's: its introducing sentence)
     text: str
+    span: int = 1  # sentences it covers: the next candidate of the passage is at position + span
+    quoted: tuple[str, ...] = ()  # the passage's sentences it quotes, when not just `text`
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """What the answer quotes, one passage sentence at a time (a list's numbers left out)."""
+        return self.quoted or (self.text,)
 
 
 OVERLAP_WEIGHT = 0.3  # score: cosine with the question + this x the share of the part's words
@@ -110,12 +158,21 @@ def candidates(words: set[str], hits: Sequence[Hit], pool: int) -> dict[tuple[in
     for h, hit in enumerate(hits[:pool]):
         sentences = hit.chunk.sentences
         for i, (sentence, cosine) in enumerate(zip(sentences, hit.sentence_scores, strict=True)):
-            text = quotable(sentence, sentences[i - 1] if i else "")
+            text, span, quoted = quotable(sentence, sentences[i - 1] if i else ""), 1, ()
+            items = list_items(sentences, i)
+            # a list's introducing sentence must read as one but for its colon
+            if items and quotable(sentence.rstrip()[:-1] + ".", sentences[i - 1] if i else ""):
+                span = 1 + items
+                quoted = tuple(
+                    x.strip() for x in sentences[i : i + span] if not _LIST_NUMBER.match(x.strip())
+                )
+                text = " ".join(x.strip() for x in sentences[i : i + span])
+                cosine = max(hit.sentence_scores[i : i + span])
             if text:
                 overlap = len(words & content_words(text)) / len(words) if words else 0.0
                 score = cosine + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * hit.score
                 score += FIRST_BONUS if h == 0 else 0.0
-                out[h, i] = Candidate(score, cosine, h, i, text)
+                out[h, i] = Candidate(score, cosine, h, i, text, span, quoted)
     return out
 
 

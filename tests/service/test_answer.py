@@ -15,7 +15,7 @@ from index import Chunk, Document, HashEmbedder, Hit, Index, build
 from service import question as q
 from service.answer import NOT_COVERED, PART_NOT_COVERED, compose
 from service.judge import ScoreThreshold, Verdict
-from service.sentences import quotable
+from service.sentences import list_items, quotable
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = Document("toolkit", "Toolkit", "toolkit.pdf", 40, "0" * 64)
@@ -193,6 +193,69 @@ def test_contents_footers_tables_stubs_and_fragments_are_never_quoted(line):
     assert quotable(line) is None
 
 
+def test_the_yes_or_no_to_a_question_heading_is_left_out():
+    line = "No. Many peer support groups are informal, unincorporated associations."
+    assert quotable(line) == "Many peer support groups are informal, unincorporated associations."
+    assert quotable("Yes. It does.") is None  # nothing left that reads on its own
+
+
+CONSULTATION = [
+    "In 2013 Mind ran a consultation on peer support across England.",
+    "The consultation asked Mind to do three things:",
+    "1. raise the profile of peer support;",
+    "2. build evidence of its value;",
+    "3. back a wide range of peer-led providers.",
+    "The kettle is in the cupboard by the back door.",
+]
+
+
+def test_a_list_is_quoted_whole_with_the_sentence_that_introduces_it():
+    scores = [0.3, 0.7, 0.5, 0.4, 0.45, 0.0]
+    hits = [hit(1, 0.7, CONSULTATION, scores)]
+    answer = compose("what did the consultation ask mind to do?", hits, judge=JUDGE)
+    assert answer.text == " ".join(CONSULTATION[1:5]) + " [1]"
+    assert [x.sentence for x in answer.quotes] == CONSULTATION[1:5]  # each a passage sentence
+
+
+def test_bare_list_numbers_join_their_items_and_a_long_list_stops_at_a_whole_item():
+    values = ["Experience in common", "Safety", "Choice and control", "Two-way interaction"]
+    sentences = ["It described six core values that made peer support work:"]
+    for n, value in enumerate(values, start=1):
+        sentences += [f"{n}.", value]
+    assert list_items(sentences, 0) == 8
+    long = ["Useful topics include:"] + [
+        f"{n}. a topic described at some length so that the list runs long;" for n in range(9)
+    ]
+    assert 2 <= list_items(long, 0) < 9
+    assert list_items(["Useful topics include:", "Silence is normal in a new group."], 0) == 0
+    answer = compose(
+        "what are the six values?",
+        [hit(1, 0.7, sentences, [0.8] + [0.3] * 8)],
+        judge=JUDGE,
+    )
+    assert answer.text == " ".join(sentences) + " [1]"
+    assert "1." not in [x.sentence for x in answer.quotes]  # bare numbers are not highlighted
+
+
+def test_a_sentence_quoted_for_one_part_does_not_open_the_next_part_again():
+    sentences = [
+        "The evaluation described the values that made peer support work:",
+        "1.",
+        "Safety and trust in the group",
+        "2.",
+        "Freedom to be oneself, at the top of the pyramid of values.",
+        "You may see other lists of values that leave out two-way interaction.",
+    ]
+    scores = [0.8, 0.0, 0.5, 0.0, 0.6, 0.05]  # part one's excerpt (the list) stops before the last
+    answer = compose(
+        "what are the values and are there other lists?",
+        [hit(1, 0.7, sentences, scores)],
+        judge=JUDGE,
+    )
+    assert answer.text.count(sentences[4]) == 1
+    assert sentences[5] in answer.text
+
+
 def test_a_box_title_is_not_quoted_with_its_first_sentence():
     line = "Tip: Walk the route Before the first session, walk from the bus stop to the room."
     assert quotable(line) == "Before the first session, walk from the bus stop to the room."
@@ -219,6 +282,12 @@ QUESTIONS = [
 ]
 
 
+def in_a_list(sentence: str, sentences: tuple[str, ...]) -> bool:
+    """`sentence` is a list's introduction or one of its items (service/sentences.py)."""
+    i = next(n for n, s in enumerate(sentences) if sentence in s)
+    return any(list_items(sentences, j) >= i - j for j in range(i + 1))
+
+
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_on_real_passages_only_whole_sentences_of_the_cited_passage(bundled, question):
     hits = bundled.search(question, k=5)
@@ -227,7 +296,10 @@ def test_on_real_passages_only_whole_sentences_of_the_cited_passage(bundled, que
     for quote in answer.quotes:
         cited = answer.citations[quote.n - 1]
         assert quote.sentence in cited.chunk.text
-        assert quotable(quote.sentence) == quote.sentence  # a sentence that reads on its own
+        # a sentence that reads on its own, or a list quoted whole with its introduction
+        assert quotable(quote.sentence) == quote.sentence or in_a_list(
+            quote.sentence, cited.chunk.sentences
+        )
         assert "Sample edition written for" not in quote.sentence
     # each run, up to its one marker, is consecutive text of the cited passage
     for run, n in re.findall(r"(.+?) \[(\d+)\]\s*", answer.text):
