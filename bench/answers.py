@@ -4,8 +4,8 @@
 
 With no files: the development sets the judge is trained on (tests/data/qa.jsonl,
 tests/data/qa_external.jsonl, service/data/answer_dev.jsonl, service/data/answer_train.jsonl,
-and the two earlier held-out sets, now development data: tests/data/qa_heldout.jsonl,
-tests/data/qa_heldout2.jsonl). Figures on a set the judge was trained on flatter it: `python
+and the four earlier held-out sets, now development data: tests/data/qa_heldout.jsonl to
+tests/data/qa_heldout4.jsonl). Figures on a set the judge was trained on flatter it: `python
 -m service.judge check` prints each set judged by a judge trained on the others.
 Each file has the schema of tests/data/qa_heldout.jsonl, one question a line: "id",
 "question", "kind" ("answerable", "unanswerable"; "crisis" and "crisis_info" are counted
@@ -55,6 +55,8 @@ DEFAULT_SETS = (
     ROOT / "service" / "data" / "answer_train.jsonl",
     ROOT / "tests" / "data" / "qa_heldout.jsonl",
     ROOT / "tests" / "data" / "qa_heldout2.jsonl",
+    ROOT / "tests" / "data" / "qa_heldout3.jsonl",
+    ROOT / "tests" / "data" / "qa_heldout4.jsonl",
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
 

@@ -101,7 +101,36 @@ NOT_GIVEN = re.compile(
     re.IGNORECASE,
 )
 
+# A person asked for by role ("who's the chief exec of Mind?", "who do I contact at ..."):
+# a sentence naming only organisations does not answer it, though it has capitalised names.
+_PERSON_ASK = re.compile(
+    r"\bwho(?:'s| is| was| are| were)? (?:the )?(?:current |new )?(?:chief|chair|director|head|"
+    r"ceo|manager|officer|organiser|leader|founder|lead|contact)|\bwho (?:led|leads|chairs|"
+    r"chaired|runs|ran|founded|heads|headed|wrote|do i (?:contact|ask|speak to))\b"
+    r"|\bnames? of (?:the )?(?:person|people|researchers?|officer|chief|ceo|organiser|"
+    r"facilitator|author)|\b(?:email|phone number|contact details)\b",
+    re.IGNORECASE,
+)
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+ (?:[A-Z]\.? ?)?[A-Z][a-z]{2,}\b")  # "Jane Smith"
+_NOT_A_PERSON = re.compile(  # words of the organisations and places the documents name
+    r"\b(?:Mind|UK|Foundation|University|Trust|Council|Alliance|Fund|Lottery|Side|England|"
+    r"London|NHS|Academy|Network|Programme|Action|Health|Services?|Elefriends|Samaritans|"
+    r"Bipolar|Depression|St|George's|School|Economics|Agenda|National|Big|Commission|Office|"
+    r"Kingdom|Black|Minority|Ethnic|Peer|Support|Hearing|Voices|Women|Sample|Edition|The|This|"
+    r"In|A|Local|Groups?|Community)\b"
+)
+
 KINDS = ("money", "number", "date", "name")
+
+
+def asks_person(text: str) -> bool:
+    """Whether the clause asks for a person by role, or a person's contact details."""
+    return bool(_PERSON_ASK.search(text))
+
+
+def names_person(sentence: str) -> bool:
+    """Whether a sentence names a person (a full name that is no organisation or place)."""
+    return any(not _NOT_A_PERSON.search(m.group()) for m in _FULL_NAME.finditer(sentence))
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,17 @@ def test_words_of_the_asking_clause_that_no_passage_contains():
     assert all_features(q.parts(asked)[0], asked, hits)["absent_words"] == 0.0
 
 
+def test_a_person_asked_for_by_role_wants_a_person_named_not_an_organisation():
+    asked = "who's the current chief exec of Mind? want to invite them"
+    orgs = [_hit(1, ["At the launch, Mind's chief executive spoke about Side by Side."])]
+    person = [_hit(1, ["At the launch, Mind's chief executive, Jane Smith, spoke about it."])]
+    assert all_features(q.parts(asked)[0], asked, orgs)["person_unmet"] == 1.0
+    assert all_features(q.parts(asked)[0], asked, person)["person_unmet"] == 0.0
+    asked = "Who carried out the evaluation of Side by Side?"  # organisations answer this
+    assert all_features(q.parts(asked)[0], asked, orgs)["person_unmet"] == 0.0
+    assert not q.names_person("The McPin Foundation and St George's, University of London.")
+
+
 def test_a_best_sentence_saying_the_detail_is_not_given_is_the_answer():
     n = len(FEATURES)
     never = LearnedJudge(np.zeros(n), -20.0, np.zeros(n), np.ones(n), 0.5, "fp")  # p ~ 0
