@@ -205,7 +205,15 @@ _AFTER_A_DATE = (
     r"[^.?!]{0,15}\bi\s+(wont|will\s+not)\s+be\s+(around|here|alive)\b"
 )
 _NOT_HERE_BY = r"\b(wont|will\s+not)\s+be\s+(here|around)\s+(much\s+longer|for\s+long|tomorrow|by|after|at\s+christmas)"
-_ABSENCES = (_GONE, _AFTER_A_DATE, _NOT_HERE_BY)
+_PLANNED_GONE = (
+    r"\b(planning|plan|intend\w*|expect\w*)\s+(on|to)\s+(be|being)\s+(gone|dead|not\s+(here|around))\s+(by|before|after)\b"
+    r"|\b(dont|do\s+not)\s+(intend|plan|expect)\s+(on|to)\s+(still\s+)?(be|being)\s+(here|around)\s+(by|after|for|at|next)\b"
+)
+_MIND_MADE_UP = (
+    r"\b(wont|will\s+not)\s+be\s+(here|around)\b[^?]{0,40}\b(made\s+(my|up\s+my)\s+mind(\s+up)?|decided)\b"
+    r"|\b(made\s+(my|up\s+my)\s+mind(\s+up)?|decided)\b[^?]{0,40}\b(wont|will\s+not)\s+be\s+(here|around)\b"
+)
+_ABSENCES = (_GONE, _AFTER_A_DATE, _NOT_HERE_BY, _PLANNED_GONE, _MIND_MADE_UP)
 # Putting a life in order: two of these together ("rehomed the cat and cancelled my phone
 # contract", "gave my bike away, everything's tidy"); one alone is everyday life.
 _WINDING_UP_SIGNS = tuple(
@@ -228,7 +236,8 @@ _WINDING_UP_SIGNS = tuple(
 
 def _winding_up(norm: str) -> bool:
     """Two signs of a life being put in order (see _WINDING_UP_SIGNS), in the first person."""
-    return sum(bool(p.search(norm)) for p in _WINDING_UP_SIGNS) >= 2 and bool(_OWN.search(norm))
+    signs = sum(bool(p.search(norm)) for p in _WINDING_UP_SIGNS)
+    return signs >= 2 and bool(_OWN.search(norm) or not _SOMEONE.search(norm))
 
 
 _ORDINARY_ABSENCE = re.compile(
@@ -247,7 +256,8 @@ _FIRST_PERSON_RISK = [
     r"^\W*(im|i\s+am|ive)\s+(done|had\s+enough|finished)\W+((good\s*)?bye|farewell)(\s+(everyone|all|guys|everybody))?\W*$",
     # asking for a way to die: "the least painful way to go", "quickest way to end it"
     r"\b(least\s+painful|painless|quickest|easiest|fastest|surest|quietest)\s+(way|method|means)s?\s+"
-    r"(to\s+|of\s+)?(go\b|die|dying|end\s+(it|things|my\s+life)|do\s+it|kill|top)",
+    r"(to\s+|of\s+)?(go\b|die|dying|end\s+(it|things|my\s+life)|do\s+it|kill|top)"
+    r"(?!\s+(without\s+(being|sounding|seeming|upsetting|offending|hurting)|politely|nicely|kindly|gracefully|on\s+time|early|for\s+everyone))",
     # no point any more, with a goodbye: "no point anymore. bye"
     r"\bno\s+point\s+(any\s*more|in\s+(living|going\s+on|carrying\s+on|being\s+here)|to\s+(life|living))\b"
     r"(?=.*\b(bye|goodbye|farewell|so\s+long|take\s+care\s+(all|everyone)|love\s+you\s+all)\b)",
@@ -264,7 +274,7 @@ _FIRST_PERSON_RISK = [
     # suicidal", "members who feel suicidal"): those are questions about the topic
     r"\b(i|im|i\s+am|(?<!people\s)(?<!anyone\s)(?<!someone\s)(?<!somebody\s)(?<!members\s)(?<!member\s)"
     r"(?<!those\s)(?<!others\s)(?<!who\s)(?<!whos\s)(?<!whod\s)(?<!whove\s)(?<!whore\s)(?<!they\s)(?<!them\s)(?<!person\s)(?<!anybody\s)"
-    r"(feel|feeling|felt))\b[^.?!]{0,25}\bsuicid(e|al)\b",
+    r"(feel|feeling|felt))\b[^.?!]{0,25}\bsuicid(e|al)\b(?!\s+(rates?|prevention|awareness|statistics|stats|figures|numbers|training|policy|policies|bereavement|loss|research|stud(y|ies)|risk|act|charity|charities|helplines?|survivors?|postvention|first\s+aid|is\s+(the|a|more|less|still)|in\s+(men|women|the\s+uk|young)))",
     r"\bsuicidal\s+(thoughts|feelings|urges)\b[^.?!]{0,20}\b(tonight|now|today|again|keep)\b",
     r"\b(dont|do\s+not|no\s+longer)\s+want\s+to\s+(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b",
     r"\b(no|any|the)\s+point\s+(in\s+|of\s+)?(living|going\s+on|carrying\s+on|being\s+(here|alive)|me\s+being)\b",
@@ -285,7 +295,7 @@ _FIRST_PERSON_RISK = [
     r"\bhow\s+(many|much)\b[^.?!]{0,30}\b(take|takes|need)\b[^.?!]{0,20}\b(die|end\s+it|kill|overdose|od)\b",
     r"\bhow\s+(many|much)\s+(of\s+)?(my\s+)?(pills|tablets|paracetamol|ibuprofen|aspirin|meds|medication|painkillers|insulin|sleeping\s+pills|"
     r"co-?codamol|codeine|tramadol|sertraline|citalopram|fluoxetine|amitriptyline|mirtazapine|diazepam|zopiclone|"
-    r"propranolol|quetiapine|lithium|antidepressants)\b[^.?!]{0,30}\b(take|kill|die|overdose|od|fatal|lethal)\b",
+    r"propranolol|quetiapine|lithium|antidepressants)\b[^.?!]{0,30}\b(take|kill|die|overdose|od|fatal|lethal|enough|do\s+it)\b",
     r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming|punish|punishing)\s*my ?self\b",
     r"\bi\s*(ve|have|just)?\s*(self[\s-]?harmed|relapsed\s+(into|with)\s+self[\s-]?harm)\b",
     r"\b(taken|took|swallowed|had|done)\s+(an?\s+)?(overdose|od)\b",
@@ -308,7 +318,7 @@ _FIRST_PERSON_RISK = [
     r"\b(cant|cannot|can\s+not)\s+(do\s+this|go\s+on|cope|carry\s+on|take\s+(it|this))\s+(no|any)\s*more\b",
     r"\b(cut|cutting|burn|burning|scratch|scratching|hit|hitting|punch|punching|bang|banging)\s+(my|me)\s+(arms?|legs?|wrists?|skin|thighs?|stomach|head|body)\b",
     r"\burges?\s+to\s+(hurt|harm|kill|attack|stab|cut|burn)\b",
-    r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+get|i\s+m)\b[^.?!]{0,20}\bsuicid(al|e)\b"
+    r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+get|i\s+m)\b[^.?!]{0,20}\bsuicid(al|e)\b(?!\s+(rates?|prevention|awareness|statistics|stats|figures|numbers|training|policy|policies|bereavement|loss|research|stud(y|ies)|risk|act|charity|charities|helplines?|survivors?|postvention|first\s+aid|is\s+(the|a|more|less|still)|in\s+(men|women|the\s+uk|young)))"
     r"|(^|[.!?]\s*)(been\s+)?having\s+suicid(al|e)\s+(thoughts|feelings|urges)",
     r"\b(im|i\s+am|i\s+m)\s+(sat|sitting|stood|standing|up)\s+(on|at)\s+(the\s+)?(top\s+of\s+)?(the\s+|a\s+)?(roof|bridge|ledge|edge|cliff|multi[\s-]?storey|car\s+park\s+roof|railway|tracks|platform)",
     _NOT_HERE_BY,
@@ -338,7 +348,7 @@ _FIRST_PERSON_RISK = [
     r"|\bthank(s|\s+you)\s+(all\s+)?for\s+being\s+my\s+friends?\b[^?]{0,60}\bsorry\b",
     r"\bthis\s+is\s+goodbye\b|\bgoodbye\b[^?]{0,40}\b(forever|for\s+good|thank(s|\s+you)\s+for\s+everything)\b",
     # plans and means
-    r"\b(worked\s+out|figured\s+out|decided|planned)\s+(how|when)\s+and\s+(when|where|how)\b",
+    r"\b(worked\s+out|figured\s+out|decided|planned)\s+(exactly\s+)?(how|when)\s+and\s+(when|where|how)\b",
     r"\b(i|ive|i\s+have)\s+(now\s+)?(know|worked\s+out|figured\s+out|decided)\s+(exactly\s+)?how\s+"
     r"(im\s+going\s+to|im\s+gonna|ill|i\s+will|to)\s+(do|end)\s+it\b"
     r"(?!\s+(in|on|with|for|using|via|online|better|right|properly|differently|again))",
@@ -413,6 +423,30 @@ _FIRST_PERSON_RISK = [
     r"|\b(got|have)\s+the\s+date\s+in\s+my\s+head\b",
     _AFTER_A_DATE,
     r"\bnot\s+that\s+(ill|i\s+will|im\s+going\s+to|i\s+am\s+going\s+to|im\s+gonna)\s+be\s+(around|here|alive)\b",
+    # a state as the whole sentence: "suicidal again tonight", "so suicidal rn"
+    r"(^|[.!?]\s*)((feeling|been|so|really|very|proper|properly|just)\s+)*suicidal\b(?!\s+(people|members?|person|thoughts\s+(in|among)))",
+    # the whole of a supply of medicine: "if you take the whole box"
+    r"\b(take|taking|swallow|swallowing|took|taken|down|downing|neck|necking)\s+(the|a|my|her|his)\s+(whole|entire|full)\s+"
+    r"(box|pack|packet|bottle|strip|tub|lot|prescription|supply)\b",
+    r"\b(look|looks|looked|make\s+it\s+look|seem|seems)\s+like\s+an?\s+accident\b",
+    # a date picked, said as the whole of it: "ive got a date picked"
+    r"\b(ive|i\s+have|i)\s+(got\s+)?(a|the)\s+date\s+(picked|chosen|set|sorted)(\s+(now|out|already))?\s*($|[.!?,])",
+    r"\b(whats|what\s+is)\s+the\s+point\s+(in|of)\s+(me|my\s+life|living|being\s+(here|alive)|carrying\s+on|going\s+on|trying)\b",
+    r"\bnothing\s+(will|is\s+going\s+to|gonna|is\s+gonna)\s+matter\s+(after|by|once|beyond|past)\b",
+    r"\bwant\s+(it|everything|it\s+all)\s+(all\s+)?to\s+(be\s+quiet|stop|end|go\s+away|be\s+over)\s+(forever|for\s+good|permanently)\b",
+    r"\b(sleep|asleep)\s+(forever|for\s+good|permanently)\b",
+    r"\b(dont|do\s+not)\s+(intend|plan|expect)\s+(on|to)\s+(still\s+)?(be|being)\s+alive\b",
+    r"\b(looking\s+up|looked\s+up|googling|googled|checking|checked|measuring|working\s+out)\s+how\s+(high|tall|far\s+down|deep)\b",
+    r"\b(walk|walking|wade|wading|swim|swimming|go|going)\s+(out\s+)?into\s+the\s+(sea|river|water|lake|canal|reservoir)\b"
+    r"(?!\s+(for|with|to\s+cool))",
+    # an absence with its ordinary reason denied: "if i dont turn up its not because im poorly"
+    r"\b(dont|do\s+not|never)\s+(turn\s+up|show\s+up|come|reply|answer)\b[^.?!]{0,30}\b(its|it\s+is|it\s+wont\s+be|thats)\s+not\s+because\b",
+    _PLANNED_GONE,
+    _MIND_MADE_UP,
+    # watching for the trains that do not stop; done with life itself
+    r"\b(checking|looking\s+(at|up)|watching|timing|times\s+(of|for))\b[^.?!]{0,30}\b(fast|express|non[\s-]?stop)\b"
+    r"[^.?!]{0,20}\b(dont|do\s+not|never)\s+stop\b",
+    r"\b(done|finished)\s+with\s+(life|living|being\s+alive|existing|this\s+(world|life))\b",
 ]
 _RISK_TOPIC = (
     r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
@@ -432,7 +466,7 @@ _SELF = r"(my|him|her|them|your|our|one)\s*sel(f|ves)"
 RISK_TOPICS: dict[str, tuple[str, str]] = {
     "suicide": (
         rf"\bsuicid\w*|\bsucid\w*|\bsuicd\w*|\b({CODED})\b"
-        rf"|\b(kill|killing|kills|killed|hang|hanging|hanged)\s+{_SELF}\b"
+        rf"|\b(kill|killing|kills|killed|hang|hanging|hanged|shoot|shooting|shot|drown|drowning)\s+{_SELF}\b"
         rf"|\b(end|ending|ends|ended|take|taking|takes|took|taken)\s+{_PERSON}\s+(own\s+)?life\b"
         r"|\bend(ing|s)?\s+it\s+all\b"
         r"|\b(want|wants|wanted|wanting|wish|wishes|wishing)\s+(to\s+)?(die|be\s+dead)\b"
@@ -451,7 +485,9 @@ RISK_TOPICS: dict[str, tuple[str, str]] = {
     "overdose": (
         r"\boverdos\w*|\b(took|taken|taking|swallowed|necked|downed)\s+(a\s+|the\s+)?(whole\s+|full\s+|"
         r"entire\s+)?(pack|packet|box|bottle|load|handful|strip)s?\s+of\b|\b(took|taken|taking|take|swallowed)\s+(too\s+many|a\s+lot\s+of|lots\s+of|"
-        r"all\s+(of\s+)?(my|his|her|their|the))\s+(pills|tablets|paracetamol|meds|medication)\b",
+        r"all\s+(of\s+)?(my|his|her|their|the))\s+(pills|tablets|paracetamol|meds|medication)\b"
+        r"|\b(took|taken|taking|swallowed|necked|downed)\s+(my|his|her|their|the)\s+(whole|entire|full)\s+"
+        r"(prescription|supply|box|pack|packet|bottle|strip|tub)\b",
         "overdose, self-harm",
     ),
 }
@@ -478,7 +514,13 @@ _ASKING_ABOUT = (
     r"\b(puts?|putting|plant\w*)\s+(the\s+)?ideas?\s+(in|into)\b|"
     r"\b(campaign|awareness|training|course|policy|research|statistics?|figures?|evaluation|"
     r"toolkit|leaflet|poster|quotes?|quoting|quoted|testimonials?|case\s+stud(y|ies)|funders?|"
-    r"funding\s+(bid|application)|bid|newsletter|annual\s+report|impact\s+stor(y|ies)|booklet)\b|\bis\s+it\s+(ok|okay|safe|right|wise|appropriate)\s+to\s+"
+    r"funding\s+(bid|application)|bid|newsletter|annual\s+report|impact\s+stor(y|ies)|booklet|"
+    # materials being written, a story being read or watched, a joke being told
+    r"notice\s*board|slides?|handouts?|flyers?|welcome\s+pack|script|wording|role[\s-]?play|scenarios?|"
+    r"module|trainer|(a|the|this|that)\s+book|novels?|films?|movies?|(a|the|our|this)\s+play|poems?|poetry|"
+    r"storyline|episode\s+of|series|"
+    r"characters?|podcasts?|documentar(y|ies)|book\s+club|reading\s+group|scenes?|"
+    r"jokes?|joked|joking|banter|cracked\s+up|dark\s+humou?r)\b|\bis\s+it\s+(ok|okay|safe|right|wise|appropriate)\s+to\s+"
     r"(ask|talk|mention|say|discuss|bring\s+up|raise)\b"
 )
 
@@ -503,7 +545,14 @@ _EMERGENCY = (
     r"|\b(is|s|are|re|hes|shes|theyre)\s+(cutting|burning|hurting|harming|stabbing)\s+((him|her|them)sel(f|ves)|"
     r"(his|her|their)\s+(arms?|wrists?|legs?|skin|body))"
     r"|\b(will|going\s+to|gonna|threatened\s+to|threatening\s+to|says\s+(he|she)\s*(ll|will)|hell|shell|"
-    r"theyll)\s+kill\s+(her|him|them)\b|\b(use|turn)\s+it\s+on\s+(him|her|them)sel(f|ves)\b"
+    r"theyll)\s+(kill|stab|shoot|attack)\s+(her|him|them|(his|her|their|my)\s+\w+)\b|\b(use|turn)\s+it\s+on\s+(him|her|them)sel(f|ves)\b"
+    # threatening to kill themselves, a weapon in hand, a hanging, a fit, a fire with someone in it
+    r"|\b(threatening|threatens)\s+to\s+(kill|shoot|hang|stab|hurt|drown|poison|cut|burn|harm)\s+(him|her|them)sel(f|ves)\b"
+    r"|\b(holding|waving|brandishing|carrying|got)\s+a\s+(knife|gun|machete|blade|shotgun|rifle)\s+(in\s+(his|her|their)\s+hand|at\s+(him|her|them|me|us))\b"
+    r"|\b(waving|brandishing)\s+a\s+(knife|gun|machete|blade|shotgun)\b"
+    r"|\bhanging\s+(from|off)\s+(a|the)\s+(tree|beam|banister|bannister|door|ceiling|loft|bridge|railing)\b"
+    r"|\b(fitting|having\s+a\s+(fit|seizure)|seizing)\b(?!\s+(in|into)\b)"
+    r"|\bset\s+fire\s+to\s+(him|her|them)sel(f|ves)\b|\bwith\s+(him|her|them)sel(f|ves)\s+(still\s+)?in\s+it\b"
     r"|\b(got|has|have|had)\s+a\s+plan\s+to\s+(kill|end|take)\b"
     # a photo of pills sent, a hose on an exhaust, violence heard through the wall
     r"|\b(photo|picture|pic|image|video)\s+of\b[^.?!]{0,30}\b(pills|tablets|blister\s+packs?|paracetamol|meds|"
@@ -526,6 +575,8 @@ _FAREWELL = (
     r"burden|everything)|thank(s|\s+you)\s+for\s+everything|this\s+is\s+it|sorry\s+everyone|"
     r"(wont|never)\s+see\s+(me|you|us)\s+again|you\s+(were|have\s+been|ve\s+been)\s+a\s+good\s+friend|"
     r"apologis\w*\s+to\s+everyone|where\s+(her|his|their)\s+will\s+is|sorry\s+x+|i\s+cant\s+(do\s+this\s+)?any\s*more)\b"
+    # love and an apology together: "saying she loves me and she's sorry"
+    r"|\b(loves?|love)\s+(me|us|you|everyone|them)\b[^?]{0,40}\bsorry\b|\bsorry\b[^?]{0,40}\b(loves?|love)\s+(me|us|you|everyone|them)\b"
 )
 _UNREACHABLE = (
     r"\b((not|isnt|wont|hasnt|arent|havent)\s+(been\s+)?(answering|replying|responding|picking\s+up)"
@@ -539,10 +590,13 @@ _DANGER_PLACE = (
     r"(top\s+of\s+(the\s+|a\s+)?)?(beachy\s+head|bridge|roof|rooftop|cliffs?|cliff\s+edge|ledge|"
     r"railway(\s+line)?|train\s+tracks|tracks|multi[\s-]?storey|motorway\s+bridge|"
     r"\w+\s+suspension\s+bridge)\b(?!\s+club)"
+    r"|\binto\s+the\s+(sea|river|canal|lake|reservoir|water)\b"
 )
 _HYPOTHETICAL = (
     r"\b(if\s+(a|an|any|anyone|someone|somebody|one|people|members?|they|he|she|the|our|your)|"
-    r"what\s+if|in\s+case|suppose|supposing|ever)\b"
+    r"what\s+if|in\s+case|suppose|supposing|ever|"
+    # a training exercise: "the trainer played a member who'd just taken an overdose"
+    r"role[\s-]?play\w*|played\s+(a|the|an)|pretend\w*|scenarios?|simulat\w*|mock|hypothetical\w*)\b"
 )
 _PAST = (
     r"\b(died|passed\s+away|funeral|bereave\w*|last\s+(week|month|year|time|session)|"
@@ -629,6 +683,17 @@ _WELL_NOW = re.compile(
 _OWN_PAST = re.compile(
     r"\b(i|ive|i\s+have|i\s+had|who)\s+(was|were|used\s+to|had|tried|attempted|felt|survived|"
     r"self[\s-]?harmed|took|nearly|stood|went|wanted)\b"
+    r"|\bmy\s+(\w+\s+)?(suicide\s+attempt|attempt|overdose|self[\s-]?harm\w*|breakdown|crisis)\s+(was|were|in|at|when)\b"
+)
+# Someone other than the writer: an emergency of someone else names someone ("she", "a member",
+# "my son"); a farewell or a risk word with nobody else in it is the writer's own
+_SOMEONE = re.compile(
+    r"\b(he|she|they|him|her|them|his|hers|their|hes|shes|theyre|theyve|theyd|hed|shed|theyll|hell|shell|"
+    r"someone|somebody|someones|anyone|person|people|member|members|friend|friends|mate|man|woman|lad|"
+    r"girl|boy|guy|bloke|kid|kids|child|teenager|partner|husband|wife|boyfriend|girlfriend|ex|son|daughter|"
+    r"mum|mam|mother|dad|father|brother|sister|cousin|nan|gran|grandad|grandma|grandpa|aunt|uncle|"
+    r"neighbour|flatmate|housemate|colleague|volunteer|facilitator|co-?facilitator|regular|client|"
+    r"parent|stepdad|stepmum|fiance|fiancee|niece|nephew)\b"
 )
 
 
@@ -639,7 +704,8 @@ def _in_the_past(norm: str) -> bool:
 
 _QUESTION_IF = re.compile(
     r"\b(what|how|who|should|do|can|is\s+it)\b[^.!?]{0,40}\bif\s+(a|an|any|someone|somebody|one|people|"
-    r"members?|they|he|she|the|our|your)\b"
+    r"members?|they|he|she|the|our|your|"
+    r"(nobody|no\s*one|noone|hardly\s+anyone|only\s+\w+\s+people)\s+(turns?|shows?|comes?|replies|signs?|books?|volunteers?))\b"
 )
 _QUOTED = re.compile(r"[\"“”][^\"“”]*[\"“”]|(^|\s)'[^']{2,120}'")
 _QUOTING = re.compile(
@@ -656,6 +722,32 @@ _OTHERS_CODED = re.compile(
 _CODED_PATTERN = rf"\b({CODED})\b"
 _FIRST_PERSON_WORD = re.compile(r"\b(i|im|ive|id|ill|me|myself|wanna|gonna)\b")
 _OWN = re.compile(r"\b(i|im|ive|id|ill|me|my|mine|myself)\b")
+# Who a risk verb with no "I" or "myself" of its own is said of: the nearest person before it in
+# its sentence ("a member who'd just taken an overdose", "what to do if someone's taken an
+# overdose", "a woman trying to die"); the writer unless that is someone else.
+_PERSON_WORD = re.compile(
+    r"\b(i|im|ive|id|ill|me|we|weve|were|wed|us|he|she|they|hes|shes|theyre|theyve|theyd|hed|shed|"
+    r"theyll|him|her|them|who|whod|whos|whove|someone|someones|somebody|somebodys|anyone|anyones|"
+    r"person|persons|people|member|members|woman|man|girl|boy|lady|guy|character|characters|"
+    r"patient|client|trainer|actor)\b"
+)
+_WRITER = frozenset("i im ive id ill me we weve were wed us".split())
+
+
+def _own_match(pattern: re.Pattern[str], norm: str) -> bool:
+    """Whether `pattern` finds the writer's own risk in `norm`: a match that says "I" or
+    "myself" itself, or whose nearest person before it (in its sentence) is the writer or
+    nobody named."""
+    for m in pattern.finditer(norm):
+        if _FIRST_PERSON_WORD.search(m.group()):
+            return True
+        before = re.split(r"[.?!;:]", norm[max(0, m.start() - 60) : m.start()])[-1]
+        people = _PERSON_WORD.findall(before)
+        if not people or people[-1] in _WRITER:
+            return True
+    return False
+
+
 # An ordinary reason for being away ("I won't be around next month, I'm having an operation",
 # "goodbye till January"): the embedding signals read the absence, not the reason.
 _AWAY_FOR_A_REASON = re.compile(
@@ -664,14 +756,32 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
     r"cover\s+for\s+me\b|(phone|battery|laptop|wifi|signal)\s+stopping\b|(full|part)[\s-]?time\s+job|"
+    # transport trouble; a last day in a role
+    r"(car|bus|train|van|lift)(s|\s+has|\s+is|\s+s)?\s+(broken\s+down|broke\s+down|cancelled|been\s+cancelled|not\s+(started|starting))|"
+    r"last\s+(day|week|session|meeting|shift)\s+as\s+(a\s+|the\s+|our\s+|your\s+)?\w+|"
+    r"(not\s+going\s+to|wont|cant|unable\s+to|wont\s+be\s+able\s+to)\s+(make|get\s+to|come\s+to|attend)\s+(it\s+to\s+)?"
+    r"(tonights?|todays?|the|this|next|\w+days?)\s+(\w+\s+)?(session|meeting|group|class|event|agm)\b|"
+    r"(wont|will\s+not|cant)\s+be\s+at\s+(the\s+)?(group|session|meeting|agm)\s+for\s+(a|the|two|three|\d+)\s+(couple|few|weeks?|months?)\b|"
     r"got\s+a\s+(new\s+)?job|(done|finished)\s+for\s+(the\s+day|today|tonight|the\s+night|the\s+evening|the\s+week)|"
     rf"{_SEE_YOU_SOON}|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
+    r"(ive|i\s+have|weve|we\s+have|just|recently)\s+moved\s+(to|house|away|abroad)|moved\s+(house|away|abroad)|"
     r"(back|return\w*)\s+(in|on|next|after)\b|(till|until|see\s+you\s+(all\s+)?(in|on))\s+(january|february|march|"
     r"april|may|june|july|august|september|october|november|december|next|the\s+new\s+year|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday))"
 )
+# a reason denied is no reason: "not moving house lol, gone gone", "its not because im poorly"
+_DENIED = re.compile(r"\b(not|never|isnt|wasnt|no|nothing\s+to\s+do\s+with)\s+((\w+\s+){0,2})$")
+
+
+def _given(reason: re.Pattern[str], norm: str) -> bool:
+    """Whether `norm` gives an ordinary `reason` (for being away) that it does not deny."""
+    return any(
+        not _DENIED.search(norm[max(0, m.start() - 30) : m.start()]) for m in reason.finditer(norm)
+    )
+
+
 _WHAT_NOW = re.compile(r"\bwhat\s+(do\s+(i|we)\s+do\s+|should\s+(i|we)\s+do\s+|happens\s+)?now\b")
 _ABOUT = re.compile(_ASKING_ABOUT)
 # Greetings, thanks and the words people type to test a chat: with no more than these, there is
@@ -757,6 +867,17 @@ _TYPOS = {
     if v not in _KEYWORDS + _GROUP_WORDS
 }
 _TYPOS.update({"kil": "kill", "kll": "kill", "klil": "kill", "sucide": "suicide"})
+# the words that make a message a question ("wat do i do if", "hw shud we"), as texted: the
+# rules that tell a question about the group from a disclosure read them
+_TYPOS.update(
+    dict.fromkeys(("wat", "wot", "wut", "whta"), "what")
+    | dict.fromkeys(("nobodi", "nobdy", "noboby", "nobidy"), "nobody")
+    | dict.fromkeys(("peple", "poeple", "pepole", "peopel"), "people")
+    | dict.fromkeys(("someon", "somone", "soemone", "somebdy", "sombody"), "someone")
+    | dict.fromkeys(("shud", "shld", "shoud"), "should")
+    | dict.fromkeys(("hw", "hwo"), "how")
+    | {"cud": "could", "wud": "would", "u": "you", "ppl": "people", "pple": "people"}
+)
 _WORDS = re.compile(r"[a-z]+")
 
 
@@ -786,8 +907,12 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bthe\s+death\s+of\s+(me|us)\b", "such a pain"),
         (r"\b(feet|back|legs|head|knees|hands)\s+(are|is|'s)\s+killing\s+me\b", "\\1 hurt"),
         (
-            r"\b(phone|battery|laptop|computer|printer|car|plants?|wifi|zoom|link|signal|kettle)"
-            r"('s|\s+is|\s+s|s)?\s+((about|going)\s+to|gonna)?\s*(die|dying|dead|died)\b",
+            r"\b(phone|battery|laptop|computer|printer|car|plants?|wifi|zoom|link|signal|kettle|projector|"
+            r"mic|microphone|speakers?|bulb|boiler|heating|minibus|van|engine|app|website|site|page|form|"
+            r"server|router|charger|torch|remote|flowers?|garden|hoover|fridge|laptops|phones)"
+            r"(('s|\s+is|\s+s|s|\s+are|\s+has|\s+have)(\s+(completely|totally|just|well|finally|gone|now))*"
+            r"|(?:\s+(?!(?:i|im|ive|me|my|and\s+i)\b)[\w%]+){1,4}\s+(and|is|s)?)?\s*"
+            r"((about|going)\s+to|gonna|finally)?\s*(die|dying|dead|died)\b",
             "\\1 stopping",
         ),
         (
@@ -823,6 +948,37 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "\\1 is so frustrating",
         ),
         (r"\bwanted\s+the\s+(ground|floor)\s+to\s+swallow\s+me(\s+up)?", "was so embarrassed"),
+        (
+            r"\b(crawl|curl)\s+(up\s+)?(under\s+a\s+(rock|stone)|in(to)?\s+a\s+(hole|ball|corner))\s+and\s+die\b",
+            "hide",
+        ),
+        (r"\bthats\s+me\s+dead\b|\bthat's\s+me\s+dead\b", "I'm in trouble"),
+        (r"\bshot\s+(myself|ourselves)\s+in\s+the\s+foot\b", "made a mistake"),
+        (
+            r"\bcould\s+(kill|murder|strangle|throttle)\s+(whoever|whoevers|the\s+(person|people)\s+who)\b",
+            "am cross with \\2",
+        ),
+        (
+            r"\bdeath\s+by\s+(powerpoint|slides|meetings?|committee|spreadsheet|paperwork)\b",
+            "dull \\1",
+        ),
+        (r"\b(sick|tired)\s+to\s+death\s+of\b", "fed up with"),
+        (r"\brather\s+die\s+than\b", "much rather not"),
+        (r"\bknock\s+(\'em|em|them)\s+dead\b", "impress them"),
+        (
+            r"\b(i'?m|im|i\s+am)\s+(actually\s+|literally\s+|so\s+)?(dead|deceased)\b(?=[^.?!]{0,40}"
+            r"(\b(lol|haha+|lmao|hilarious|so\s+funny)\b|😂|🤣|💀))",
+            "I'm laughing",
+        ),
+        (
+            r"\bkill(s|ing|ed)?\s+(the|my|our|this|that)\s+(\w+\s+)?(process|app|program|programme|task|tab|window|"
+            r"mood|vibe|buzz|atmosphere|momentum|conversation|lights?|music|sound|mic|video|autoplay|engine)\b",
+            "stop the \\3\\4",
+        ),
+        (
+            r"\bkill(ing)?\s+off\s+(an?|the|our|my|this|that)\s+((\w+\s+){0,2})(group|chat|thread|page|idea|project|account)\b",
+            "close \\2 \\3\\5",
+        ),
     )
 )
 
@@ -848,6 +1004,7 @@ def normalise(text: str) -> str:
     text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
     text = re.sub(r"(?<=[a-z])[013457@$]+(?=[a-z])", lambda m: m.group().translate(_LEET), text)
+    text = re.sub(r"(?<=[a-z])[*#]+(?=[a-z])", "", text)  # "s*icidal", "k*ll": the typo table
     text = _SPELT_OUT.sub(lambda m: m.group().replace(" ", ""), text)
     text = re.sub(r"(?<=\w)'(?=\w)", "", text)
     text = re.sub(r"\bi'?m\b", "im", text)
@@ -873,6 +1030,7 @@ _CLAUSE_BREAKS = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_SPAN = re.compile(r"[\"“”][^\"“”]*[\"“”]")
+_SINGLE_QUOTED = re.compile(r"(?<![\w\x00])['‘][^'‘’\n]{2,160}['’](?![\w\x00])")
 MIN_CLAUSE_WORDS = 3  # "it's me." alone reads as anything
 MIN_CLAUSE_CONTENT = 3  # content words before a clause's own embedding signals count
 
@@ -882,7 +1040,8 @@ def clauses(text: str) -> list[str]:
     fewer than two: a disclosure inside a long practical message is diluted in the whole
     message's embedding and hidden by its context ("how do I tell members ...?"). Quoted words
     are dropped first: they are someone else's, and the whole message judges them."""
-    unquoted = _QUOTED_SPAN.sub(" ", without_idioms(text))
+    plain = re.sub(r"(?<=\w)['’](?=\w)", "\x00", without_idioms(text))  # "I'm" is no quote mark
+    unquoted = _QUOTED_SPAN.sub(" ", _SINGLE_QUOTED.sub(" ", plain)).replace("\x00", "'")
     parts = [p.strip(" ,") for p in _CLAUSE_BREAKS.split(unquoted) if p and p.strip(" ,")]
     parts = [p for p in parts if len(p.split()) >= MIN_CLAUSE_WORDS]
     return parts if len(parts) >= 2 else []
@@ -948,6 +1107,20 @@ _BEREAVEMENT = re.compile(
 )
 
 
+# A clause that asks what to do or say, or which of two things to do: an organiser's question
+# ("what am i meant to do", "do I pull them up on it or let it go?", "should I warn people about
+# the overdose parts?"); read alone its embedding is close to someone asking for help.
+_ADVICE_QUESTION = re.compile(
+    r"^(what|how)\s+(am|do|should|can|shall|would|could)\s+(i|we)\s+(meant\s+to\s+|supposed\s+to\s+|best\s+)?"
+    r"(do|say|handle|respond|reply|tell|word|put|write|deal|approach|phrase|answer)\b(?![^?]*\b(myself|me|my\s+life)\b)"
+    r"|^(should|shall|do|can|could|would)\s+(i|we)\s+[^?]{0,80}\bor\s+(just\s+)?(leave|let|wait|ignore|not|say\s+nothing|"
+    r"do\s+nothing|keep|stop|tell|ask|call|ring|phone|email|text)\b[^?]*\??$"
+    r"|^(should|shall|do|can|could)\s+(i|we)\s+(warn|tell|mention|ask|let|invite|include|remind|check|contact|phone|ring|"
+    r"email|text|message|pull|challenge|move|split|charge|offer|give)\s+(people|members?|them|him|her|everyone|the\s+group|"
+    r"the\s+others|someone|the\s+\w+)\b"
+)
+
+
 def embeddable(clause: str) -> bool:
     """Whether a clause's own embedding signals can count (see `_own_clause`): the writer's
     own words ("I", "my"), not someone else's reported, and three content words or more
@@ -968,9 +1141,12 @@ def _own_clause(parts: Sequence[Clause], i: int, found: SafetyResult) -> bool:
     if set(found.reasons) - {"learned", "similarity"}:
         return True  # a pattern or an emergency: as if sent alone
     near = normalise(" ".join(p.text for p in parts[max(0, i - 1) : i + 2]))
-    if _BEREAVEMENT.search(normalise(parts[i].text)):  # "my mum died by suicide when I was ten"
+    own = normalise(parts[i].text)
+    if _BEREAVEMENT.search(own):  # "my mum died by suicide when I was ten"
         return False
-    return embeddable(parts[i].text) and not _AWAY_FOR_A_REASON.search(near)
+    if _ADVICE_QUESTION.search(own):  # "should i keep phoning her or leave it?"
+        return False
+    return embeddable(parts[i].text) and not _given(_AWAY_FOR_A_REASON, near)
 
 
 def _assess(
@@ -989,8 +1165,8 @@ def _assess(
     past = _in_the_past(norm)
     if content_words(norm) < MIN_CONTENT_WORDS:  # "hi", "ok", "?": the embedding means nothing
         exemplar_similarity = crisis_probability = None
-    matched = [p.pattern for p in _FIRST_PERSON if p.search(norm)]
-    if _ORDINARY_ABSENCE.search(norm) or _ORDINARY_ABSENCE.search(whole):
+    matched = [p.pattern for p in _FIRST_PERSON if _own_match(p, norm)]
+    if _given(_ORDINARY_ABSENCE, norm) or _given(_ORDINARY_ABSENCE, whole):
         # "when I'm gone: I'm moving to Spain", "after this week I won't be around, holiday!"
         matched = [m for m in matched if m not in _ABSENCES]
     if _winding_up(norm):
@@ -1002,7 +1178,7 @@ def _assess(
         reasons.append("pattern")
     if any(p.search(norm) for p in _DANGER):
         reasons.append("danger")
-    away = bool(_AWAY_FOR_A_REASON.search(norm))
+    away = _given(_AWAY_FOR_A_REASON, norm)
     similar = exemplar_similarity is not None and exemplar_similarity >= similarity_threshold
     if similar and not asking_about and not past and not away:
         reasons.append("similarity")
@@ -1026,7 +1202,16 @@ def _assess(
 def _own_words(norm: str, matched: list[str]) -> bool:
     """The writer's own risk, not someone else's words ("a member said ..."); a coded word
     alone ("unalive") is the writer's own unless said of someone else ("my cousin unalived
-    himself") with no first person anywhere."""
+    himself") with no first person anywhere. Quoted words are someone else's (or a draft): what
+    the writer says outside them counts ("help me word the newsletter: '...'. I won't be here
+    next month, I've made my mind up")."""
+    unquoted = _QUOTED.sub(" ", norm)
+    if unquoted != norm:
+        compiled = {p.pattern: p for p in _FIRST_PERSON}
+        matched = [m for m in matched if m not in compiled or _own_match(compiled[m], unquoted)]
+        if not matched:
+            return False
+        norm = unquoted
     if _REPORTED.search(_NOT_REPORTED.sub("", norm)):
         return False
     if matched != [_CODED_PATTERN]:
@@ -1040,7 +1225,7 @@ def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...]) -> bool:
         return False  # "what if ...", or the writer's own past ("I was suicidal at uni")
     if _EMERGENCY_NOW.search(norm):
         return True
-    if _QUOTING.search(norm):  # a quote for a bid or a report, not an emergency
+    if _QUOTING.search(norm) or not _SOMEONE.search(norm):  # a quote for a report; no one else
         return False
     if topics and _DATE_CHOSEN.search(norm):  # "she's picked a date ... to kill herself"
         return True

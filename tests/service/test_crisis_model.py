@@ -80,6 +80,9 @@ def test_the_training_data_lives_with_the_service_not_in_the_tests():
     for copy, original in (
         ("was_heldout_round1.jsonl", "safety_test.jsonl"),
         ("was_heldout_round2.jsonl", "safety_heldout.jsonl"),
+        ("was_heldout_round3.jsonl", "safety_heldout3.jsonl"),
+        ("was_heldout_round4.jsonl", "safety_heldout4.jsonl"),
+        ("was_heldout_round5.jsonl", "safety_heldout5.jsonl"),
     ):
         assert copy in crisis_model.TRAINING
         assert (crisis_model.DATA / copy).read_bytes() == (TESTS / original).read_bytes()
@@ -204,4 +207,13 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
     }
     copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round3.jsonl")
     assert {t for t, _ in copied} == wanted and not any(y for _, y in copied)
-    assert "qa_heldout3.jsonl" in crisis_model.REPORTED
+    # ... and the questions of the later held-out QA sets, reported already (dev, was held out)
+    assert "qa_questions_round4.jsonl" in crisis_model.TRAINING
+    later = {
+        t
+        for source in crisis_model.QA_SOURCES_ROUND4
+        for t, _ in crisis_model.labelled(root / source)
+        if t not in earlier | wanted
+    }
+    copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round4.jsonl")
+    assert {t for t, _ in copied} == later and not any(y for _, y in copied)

@@ -433,7 +433,7 @@ def test_threats_to_the_writer_in_everyday_words_are_crises():
 def test_a_question_about_what_to_do_if_someone_else_does_something_is_not_the_writers_crisis():
     # a misspelt question about the group is still one ("membr" reads as "member")
     assert normalise("wat do i do if a membr dosnt come to the grup") == (
-        "wat do i do if a member dosnt come to the group"
+        "what do i do if a member dosnt come to the group"
     )
     question = "wat do i do if a membr dosnt turn up for weeks"
     assert not assess(question, crisis_probability=0.99).crisis
