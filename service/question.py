@@ -84,9 +84,9 @@ _NUMBER = re.compile(
     r"fortnightly)\b",
     re.IGNORECASE,
 )
-_DATE = re.compile(
-    r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+_DATE = re.compile(  # "May" and "March" only as months (capitalised): "members may prefer ..."
+    r"\b(?:19|20)\d\d\b|(?-i:\b(?:May|March)\b)|\b(?:january|february|april|june|july|august|"
+    r"september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"weekdays?|weekends?|daytime|evening|morning|afternoon|midnight|noon)\b"
     r"|\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b|\b24/7\b|\b24 hours\b",
     re.IGNORECASE,

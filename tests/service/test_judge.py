@@ -81,6 +81,7 @@ def test_what_a_sentence_gives():
     assert not q.gives("Hire charges, deposit and insurance can all add up.", "money")
     assert q.gives("It launched publicly in May 2019 after a pilot.", "date")
     assert not q.gives("Choose a time that suits the people you want to reach.", "date")
+    assert not q.gives("Some members may prefer not to take part.", "date")  # not the month
     # saying outright that the detail is not given answers a question about it
     assert q.gives("The sources do not give figures for changes in wellbeing.", "number")
 
