@@ -191,7 +191,7 @@ EXEMPLARS: tuple[str, ...] = (
 
 # Words for suicide that dodge moderation online; "unalive" also of someone else ("unalived
 # himself"), so the pattern needs first person or nothing else around it (see `assess`).
-CODED = r"kms|ctb|sewer\s*slid\w*|unaliv\w*"
+CODED = r"kms|ctb|sewer\s*slid\w*|unaliv\w*|self[\s-]?delet\w*"
 # Arrangements for "after I'm gone", "I won't be coming back": unless the message says why in
 # ordinary words (a move, a holiday, stepping down), see _ORDINARY_ABSENCE.
 _GONE = (
@@ -213,7 +213,12 @@ _MIND_MADE_UP = (
     r"\b(wont|will\s+not)\s+be\s+(here|around)\b[^?]{0,40}\b(made\s+(my|up\s+my)\s+mind(\s+up)?|decided)\b"
     r"|\b(made\s+(my|up\s+my)\s+mind(\s+up)?|decided)\b[^?]{0,40}\b(wont|will\s+not)\s+be\s+(here|around)\b"
 )
-_ABSENCES = (_GONE, _AFTER_A_DATE, _NOT_HERE_BY, _PLANNED_GONE, _MIND_MADE_UP)
+# "it's my last night": unless a reason is given (a trip, a job)
+_LAST_NIGHT = (
+    r"\b(its|it\s+is|this\s+is|tonights)\s+my\s+(last|final)\s+(night|day|evening)\b"
+    r"(?!\s+(shift|at|in|as|with|of|on|off|here\s+at|before|working|volunteering))"
+)
+_ABSENCES = (_GONE, _AFTER_A_DATE, _NOT_HERE_BY, _PLANNED_GONE, _MIND_MADE_UP, _LAST_NIGHT)
 # Putting a life in order: two of these together ("rehomed the cat and cancelled my phone
 # contract", "gave my bike away, everything's tidy"); one alone is everyday life.
 _WINDING_UP_SIGNS = tuple(
@@ -237,7 +242,10 @@ _WINDING_UP_SIGNS = tuple(
 def _winding_up(norm: str) -> bool:
     """Two signs of a life being put in order (see _WINDING_UP_SIGNS), in the first person."""
     signs = sum(bool(p.search(norm)) for p in _WINDING_UP_SIGNS)
-    return signs >= 2 and bool(_OWN.search(norm) or not _SOMEONE.search(norm))
+    return signs >= 2 and bool(_OWN.search(norm) or not _THIRD_SUBJECT.search(norm))
+
+
+_THIRD_SUBJECT = re.compile(r"\b(he|she|they|hes|shes|theyre|theyve|theyd|hed|shed)\b")
 
 
 _ORDINARY_ABSENCE = re.compile(
@@ -353,7 +361,7 @@ _FIRST_PERSON_RISK = [
     r"(im\s+going\s+to|im\s+gonna|ill|i\s+will|to)\s+(do|end)\s+it\b"
     r"(?!\s+(in|on|with|for|using|via|online|better|right|properly|differently|again))",
     r"\b(took|taken|swallowed|necked|downed|had)\b[^.?!]{0,30}\b(tablets|pills|meds|paracetamol|painkillers)\b"
-    r"[^?]{0,60}\b(sleepy|drowsy|dizzy|weird|woozy|cant\s+stay\s+awake|sorry)\b"
+    r"[^?]{0,60}\b(sleepy|drowsy|dizzy|weird|woozy|cant\s+stay\s+awake|sorry|blurry|funny|strange|faint|numb|spinning)\b"
     r"|\b(vodka|wine|whisky|whiskey|gin|booze|alcohol|bottle)\b[^.?!]{0,40}\b(took|taken|swallowed|necked|downed)"
     r"\b[^.?!]{0,30}\b(tablets|pills|meds|paracetamol|painkillers)\b",
     r"\b(bought|got|have|saved|collected)\s+enough\s+(pills|tablets|paracetamol|painkillers|meds|insulin)\b",
@@ -447,6 +455,12 @@ _FIRST_PERSON_RISK = [
     r"\b(checking|looking\s+(at|up)|watching|timing|times\s+(of|for))\b[^.?!]{0,30}\b(fast|express|non[\s-]?stop)\b"
     r"[^.?!]{0,20}\b(dont|do\s+not|never)\s+stop\b",
     r"\b(done|finished)\s+with\s+(life|living|being\s+alive|existing|this\s+(world|life))\b",
+    r"\bhow\s+long\s+(it\s+|does\s+it\s+|would\s+it\s+)?(takes?|would\s+take)\s+(you\s+|someone\s+|me\s+)?(to\s+)?"
+    r"(die|bleed\s+out|drown|freeze\s+to\s+death|lose\s+consciousness)\b",
+    # a question about a place or a means, "asking for me" ("is the multistorey roof locked at night?")
+    r"\b(multi[\s-]?storey|roof|rooftop|bridge|cliffs?|ledge|tracks|railway|rope|pills|tablets|paracetamol|overdose|"
+    r"lethal|fatal|painless|dose|insulin)\b[^.!]{0,80}\b(asking|its)\s+for\s+(me|myself)\b",
+    _LAST_NIGHT,
 ]
 _RISK_TOPIC = (
     r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
@@ -575,7 +589,8 @@ _FAREWELL = (
     r"burden|everything)|thank(s|\s+you)\s+for\s+everything|this\s+is\s+it|sorry\s+everyone|"
     r"(wont|never)\s+see\s+(me|you|us)\s+again|you\s+(were|have\s+been|ve\s+been)\s+a\s+good\s+friend|"
     r"apologis\w*\s+to\s+everyone|where\s+(her|his|their)\s+will\s+is|sorry\s+x+|i\s+cant\s+(do\s+this\s+)?any\s*more)\b"
-    # love and an apology together: "saying she loves me and she's sorry"
+    # "said he's had enough", love and an apology together: "saying she loves me and she's sorry"
+    r"|\b(said|says|saying)\s+(hes|shes|theyve|he\s+has|she\s+has|they\s+have|hed|shed)\s+had\s+enough\b"
     r"|\b(loves?|love)\s+(me|us|you|everyone|them)\b[^?]{0,40}\bsorry\b|\bsorry\b[^?]{0,40}\b(loves?|love)\s+(me|us|you|everyone|them)\b"
 )
 _UNREACHABLE = (
@@ -583,7 +598,10 @@ _UNREACHABLE = (
     r"|phone\s+(is\s+|s\s+)?(off|dead|switched\s+off|going\s+to\s+voicemail)"
     r"|(cant|cannot|can\s+not|couldnt|no\s+one\s+can|none\s+of\s+us\s+can|nobody\s+can)\s+"
     r"(reach|get\s+hold\s+of|contact|find|get\s+through\s+to)"
-    r"|gone\s+missing|(walked|stormed|ran|run)\s+(out|off)|(wont|will\s+not|refusing\s+to)\s+come\s+down)\b"
+    r"|gone\s+missing|(walked|stormed|ran|run)\s+(out|off)|(wont|will\s+not|refusing\s+to)\s+come\s+down"
+    # gone off somewhere: "taken the car", "gone into the woods"
+    r"|(taken|took|driven\s+off\s+in)\s+(the|his|her|their)\s+car|gone\s+(off|out)\s+(in|into|to)|gone\s+into\s+the"
+    r"|left\s+(the\s+house|home)\b(?!\s+(at|for|to\s+go\s+to\s+work)))\b"
 )
 _DANGER_PLACE = (
     r"\b(on|at|to|up\s+on|going\s+(down\s+)?to|heading\s+(down\s+)?to|near)\s+(the\s+|a\s+)?"
@@ -751,7 +769,8 @@ def _own_match(pattern: re.Pattern[str], norm: str) -> bool:
 # An ordinary reason for being away ("I won't be around next month, I'm having an operation",
 # "goodbye till January"): the embedding signals read the absence, not the reason.
 _AWAY_FOR_A_REASON = re.compile(
-    r"\b(operation|surgery|holiday|hols|wedding|poorly|off\s+sick|ill\s+in\s+bed|new\s+job|"
+    r"\b(operation|surgery|holiday|hols|wedding|poorly|off\s+sick|ill\s+in\s+bed|new\s+job|sabbatical|"
+    r"retir(ing|ement|ed)|emigrat\w*|relocat\w*|travelling|traveling|abroad|(having|in|for)\s+treatment|"
     r"(be|am|im|running|run|ill\s+be|i\s+will\s+be)\s+(a\s+(bit|little)\s+|\d+\s+(mins?|minutes)\s+|very\s+|so\s+)?late\b|"
     r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
@@ -964,6 +983,17 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\b(sick|tired)\s+to\s+death\s+of\b", "fed up with"),
         (r"\brather\s+die\s+than\b", "much rather not"),
+        (r"\b(would|'d|d)\s+die\s+for\s+(a|an|some|the)\b", "\\1 love \\2"),
+        (r"\b(gonna|going\s+to|will|'ll|to)\s+kill\s+it\b(?!\s+off)", "\\1 do great"),
+        (
+            r"\b(killing|killed|kill)\s+(myself|ourselves|themselves|me)\s+(laughing|with\s+laughter)\b",
+            "laughing a lot",
+        ),
+        (
+            r"\b(done|finished)\s+with\s+(this|the|that|our|these|those)\s+(?!(world|life|earth|planet|body|pain|"
+            r"hell|existence)\b)(\w+)",
+            "fed up with \\2 \\4",
+        ),
         (r"\bknock\s+(\'em|em|them)\s+dead\b", "impress them"),
         (
             r"\b(i'?m|im|i\s+am)\s+(actually\s+|literally\s+|so\s+)?(dead|deceased)\b(?=[^.?!]{0,40}"

@@ -58,11 +58,19 @@ def test_masked_and_texted_words_are_read():
         "he'd rather die than do the washing up rota",
         "how do i kill the zoom process on my laptop",
         "what's the best way to kill off an old WhatsApp group",
+        "I'd die for a decent venue with parking",
+        "I'm gonna kill it at the open day with my new leaflets",
+        "literally killing myself laughing at the suggestions box",
     ],
 )
 def test_idioms_of_dying_and_killing_are_read_in_plain_words(message):
     plain = normalise(without_idioms(message))
     assert not {"die", "dead", "kill", "myself"} & set(re.findall(r"[a-z]+", plain)), plain
+
+
+def test_done_with_a_thing_is_fed_up_with_it_but_done_with_life_is_not():
+    assert "fed up with this rota" in without_idioms("I'm so done with this rota, no one helps")
+    assert assess("I'm done with this world").crisis
 
 
 @pytest.mark.parametrize(
@@ -112,6 +120,12 @@ def test_a_reason_denied_is_no_reason():
         "how many of my quetiapine would be enough",
         "i want to go to sleep forever",
         "gonna walk into the sea tonight",
+        "any idea if the multistorey roof is locked at night? asking for me",
+        "it's my last night, I just wanted to say the group meant a lot",
+        "going to self delete after my shift. sorry for being a burden",
+        "I've been googling how long it takes to die from hypothermia",
+        "sorry if this is garbled ive taken a load of my nans tablets and things are going blurry",
+        "found homes for both dogs today so nobody has to deal with them after",
     ],
 )
 def test_indirect_wordings_of_a_plan_or_a_wish_to_die(message):
@@ -125,6 +139,7 @@ def test_indirect_wordings_of_a_plan_or_a_wish_to_die(message):
         "what's the point in a group agreement if nobody reads it?",
         "someone stays for hours after. what's the easiest way to end it without being rude?",
         "we're walking into the sea for a charity dip on boxing day, do we need insurance?",
+        "it's my last night shift, can someone else lock up from next week?",
     ],
 )
 def test_the_same_words_about_ordinary_things(message):
@@ -140,6 +155,8 @@ def test_the_same_words_about_ordinary_things(message):
         "my friend's been drinking and just told me she's swallowed her whole prescription",
         "my mate sent a voice note saying she loves me and she's sorry, now her phone is off",
         "someone in the park next to the centre is hanging from a tree",
+        "A member's wife rang: he's left a note and taken the car, she thinks he's gone to the sea",
+        "my partner's gone into the woods with his belt, he said he's had enough",
     ],
 )
 def test_someone_else_in_danger_now(message):
@@ -159,6 +176,7 @@ def test_a_threat_made_years_ago_is_not_an_emergency():
         "our vet put our dog down so I'm not going to make tonight's session, can someone cover?",
         "sorry Sarah, I won't make it tonight, the car's broken down",
         "my last day as coordinator is friday, I'll miss everyone",
+        "after I'm gone on my sabbatical, who signs the cheques?",
     ],
 )
 def test_absences_with_an_ordinary_reason(message):
