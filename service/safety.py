@@ -195,7 +195,7 @@ CODED = r"kms|ctb|sewer\s*slid\w*|unaliv\w*|self[\s-]?delet\w*"
 # Arrangements for "after I'm gone", "I won't be coming back": unless the message says why in
 # ordinary words (a move, a holiday, stepping down), see _ORDINARY_ABSENCE.
 _GONE = (
-    r"\b(after|when|once|for\s+when|in\s+case)\s+im\s+(gone|dead|not\s+(here|around)|no\s+longer"
+    r"\b(after|when|once|for\s+when|in\s+case)\s+(im|i\s+am)\s+(gone|dead|not\s+(here|around)|no\s+longer"
     r"\s+(here|around))\b(?!\s+(on|to|from|away|abroad|travelling|next|for\s+(a|an|the|two|three|\d+)\b))"
     r"|\b(wont|will\s+not|never)\s+be\s+coming\s+back\b"
 )
@@ -455,6 +455,8 @@ _FIRST_PERSON_RISK = [
     r"\b(checking|looking\s+(at|up)|watching|timing|times\s+(of|for))\b[^.?!]{0,30}\b(fast|express|non[\s-]?stop)\b"
     r"[^.?!]{0,20}\b(dont|do\s+not|never)\s+stop\b",
     r"\b(done|finished)\s+with\s+(life|living|being\s+alive|existing|this\s+(world|life))\b",
+    r"\b(i\s*ll|i\s+will|im\s+going\s+to|im\s+gonna|i\s+am\s+going\s+to)\s+be\s+dead\s+(by|before|soon|tonight|tomorrow|"
+    r"in\s+(a|an|the)\s+(day|week|hour|few|couple|morning))\b",
     r"\bhow\s+long\s+(it\s+|does\s+it\s+|would\s+it\s+)?(takes?|would\s+take)\s+(you\s+|someone\s+|me\s+)?(to\s+)?"
     r"(die|bleed\s+out|drown|freeze\s+to\s+death|lose\s+consciousness)\b",
     # a question about a place or a means, "asking for me" ("is the multistorey roof locked at night?")

@@ -126,6 +126,8 @@ def test_a_reason_denied_is_no_reason():
         "I've been googling how long it takes to die from hypothermia",
         "sorry if this is garbled ive taken a load of my nans tablets and things are going blurry",
         "found homes for both dogs today so nobody has to deal with them after",
+        "my phone will be off and I will be dead by morning",
+        "the plants will need watering when I am gone, nobody will after tonight",
     ],
 )
 def test_indirect_wordings_of_a_plan_or_a_wish_to_die(message):
@@ -140,6 +142,8 @@ def test_indirect_wordings_of_a_plan_or_a_wish_to_die(message):
         "someone stays for hours after. what's the easiest way to end it without being rude?",
         "we're walking into the sea for a charity dip on boxing day, do we need insurance?",
         "it's my last night shift, can someone else lock up from next week?",
+        "When I am gone on holiday who waters the plants?",
+        "I'll be dead on my feet by friday after the open day",
     ],
 )
 def test_the_same_words_about_ordinary_things(message):
