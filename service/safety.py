@@ -218,7 +218,20 @@ _LAST_NIGHT = (
     r"\b(its|it\s+is|this\s+is|tonights)\s+my\s+(last|final)\s+(night|day|evening)\b"
     r"(?!\s+(shift|at|in|as|with|of|on|off|here\s+at|before|working|volunteering))"
 )
-_ABSENCES = (_GONE, _AFTER_A_DATE, _NOT_HERE_BY, _PLANNED_GONE, _MIND_MADE_UP, _LAST_NIGHT)
+# a formal last word: "nobody is to blame ... I am at peace with my decision"
+_NOBODY_TO_BLAME = (
+    r"\b(nobody|no\s*one|noone)\s+(is|was|will\s+be)\s+to\s+blame\b[^?]{0,120}\b(decision|at\s+peace|for\s+a\s+long\s+time)\b"
+    r"|\b(decision|at\s+peace)\b[^?]{0,120}\b(nobody|no\s*one|noone)\s+(is|was|will\s+be)\s+to\s+blame\b"
+)
+_ABSENCES = (
+    _GONE,
+    _AFTER_A_DATE,
+    _NOT_HERE_BY,
+    _PLANNED_GONE,
+    _MIND_MADE_UP,
+    _LAST_NIGHT,
+    _NOBODY_TO_BLAME,
+)
 # Putting a life in order: two of these together ("rehomed the cat and cancelled my phone
 # contract", "gave my bike away, everything's tidy"); one alone is everyday life.
 _WINDING_UP_SIGNS = tuple(
@@ -251,7 +264,7 @@ _THIRD_SUBJECT = re.compile(r"\b(he|she|they|hes|shes|theyre|theyve|theyd|hed|sh
 _ORDINARY_ABSENCE = re.compile(
     r"\b(moving|move|moved|relocat\w*|emigrat\w*|retir\w*|holiday|maternity|paternity|sabbatical|"
     r"step(ping)?\s+down|leaving\s+(the|my|our)\s+(group|committee|charity|job|post|role|area)|"
-    r"operation|surgery|hospital\s+for|travel\w*|abroad|contract|new\s+job|uni\b|university)"
+    r"operation|surgery|hospital\s+for|travel\w*|abroad|contract|new\s+job|uni\b|university|handing\s+(it\s+)?over)"
 )
 _FIRST_PERSON_RISK = [
     r"\b(kill|killing|hang|hanging|drown|drowning|shoot|shooting|poison|poisoning|starve)\s*my ?sel(f|ves)\b",
@@ -318,7 +331,7 @@ _FIRST_PERSON_RISK = [
     r"\b(last|final)\s+time\s+(ill|i\s+will|im\s+going\s+to)\s+(log\s*on|post|be\s+(here|on\s+here|online)|message|talk\s+to\s+(you|anyone))\b",
     r"\b(ive|i\s+have)\s+made\s+(my\s+)?peace\s+with\s+(it|everything|dying|this)\b",
     r"\b(wont|will\s+not)\s+be\s+needing\s+(it|them|these|those|any\s+of\s+(it|this|them)|my\s+\w+)\s+(after|from|past|beyond|any\s*more)\b",
-    r"\b(sleep|go\s+to\s+sleep|take|would\s+it\s+take|could|want|wish)\b[^.?!]{0,30}\b(and\s+)?(not|never)\s+wake\s+up\b",
+    r"\b(sleep|go\s+to\s+sleep|take|would\s+it\s+take|could|want|wish|enough)\b[^.?!]{0,30}\b(and\s+)?(not|never)\s+wake\s+up\b",
     r"\b(whats|what\s+is)\s+the\s+point\s+(any\s*more|of\s+(anything|it\s+all|me|life|living|going\s+on|carrying\s+on))",
     r"\b(saving|saved|stockpiling|stockpiled|hoarding|collecting|stashing)\s+(up\s+)?(my\s+|all\s+my\s+)?(tablets|pills|meds|medication|painkillers|paracetamol)\b",
     r"\b(looking\s+up|looked\s+up|researching|researched|googling|googled|searching)\s+(for\s+)?(ways|how|methods)\s+(to\s+)?(do\s+it|die|end\s+(it|my\s+life)|kill)",
@@ -463,6 +476,9 @@ _FIRST_PERSON_RISK = [
     r"\b(multi[\s-]?storey|roof|rooftop|bridge|cliffs?|ledge|tracks|railway|rope|pills|tablets|paracetamol|overdose|"
     r"lethal|fatal|painless|dose|insulin)\b[^.!]{0,80}\b(asking|its)\s+for\s+(me|myself)\b",
     _LAST_NIGHT,
+    _NOBODY_TO_BLAME,
+    # how far a fall, how much of a thing, would be fatal
+    r"\bhow\s+(high|far|tall|deep|long|much|many)\b[^.?!]{0,50}\b(be\s+fatal|fatal|lethal|deadly|to\s+kill\s+(you|me|someone|a\s+person))\b",
 ]
 _RISK_TOPIC = (
     r"\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(s|ed|ing)?\s+(my|him|her|them|your|our)sel(f|ves)|"
@@ -536,7 +552,7 @@ _ASKING_ABOUT = (
     r"module|trainer|(a|the|this|that)\s+book|novels?|films?|movies?|(a|the|our|this)\s+play|poems?|poetry|"
     r"storyline|episode\s+of|series|"
     r"characters?|podcasts?|documentar(y|ies)|book\s+club|reading\s+group|scenes?|"
-    r"jokes?|joked|joking|banter|cracked\s+up|dark\s+humou?r)\b|\bis\s+it\s+(ok|okay|safe|right|wise|appropriate)\s+to\s+"
+    r"jokes?|joked|joking|banter|cracked\s+up|dark\s+humou?r|feedback\s+(box|forms?|book|cards?|sheets?))\b|\bis\s+it\s+(ok|okay|safe|right|wise|appropriate)\s+to\s+"
     r"(ask|talk|mention|say|discuss|bring\s+up|raise)\b"
 )
 
@@ -581,6 +597,7 @@ _NOW = (
     r"at\s+the\s+moment|currently|about\s+to|just\s+(now|\w+ed|taken|swallowed|told|said|sent|"
     r"left|rang|posted|texted|messaged|called|phoned|tried|done|gone|seen|saw|got)|"
     r"(is|are|s|re)\s+(going\s+to|gonna|threatening\s+to|trying\s+to)|threatening|"
+    r"(is|are|hes|shes|theyre)\s+(sending|texting|messaging|posting|standing|sitting|climbing|walking\s+towards)|"
     r"(\d+|a\s+few|few|ten|twenty|half\s+an)\s+(mins?|minutes?|hours?)\s+ago|"
     r"(has|have|s|ve|hes|shes|theyve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
 )
@@ -730,7 +747,7 @@ _QUESTION_IF = re.compile(
 _QUOTED = re.compile(r"[\"“”][^\"“”]*[\"“”]|(^|\s)'[^']{2,120}'")
 _QUOTING = re.compile(
     r"\b(quotes?|quoting|quoted|testimonials?|case\s+stud(y|ies)|annual\s+report|funding\s+bid|"
-    r"newsletter|booklet|feedback\s+(box|form)|evaluation\s+form|impact\s+stor(y|ies))\b"
+    r"newsletter|booklet|feedback\s+(box|forms?|book|cards?|sheets?)|evaluation\s+form|impact\s+stor(y|ies))\b"
 )
 _DATE_CHOSEN = re.compile(
     r"\b(shes|hes|theyve|s|has|have|had|ve)\s+(chosen|picked|set|decided\s+on)\s+(a|the)\s+(date|day|night)\b(?!\s+(for|of))"
@@ -777,6 +794,7 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(had|have|got|with|caught)\s+(the\s+)?(flu|a\s+cold|covid|a\s+bug|a\s+virus|a\s+migraine|tonsillitis)\b|"
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
     r"cover\s+for\s+me\b|(phone|battery|laptop|wifi|signal)\s+stopping\b|(full|part)[\s-]?time\s+job|"
+    r"handing\s+(it\s+|things\s+|everything\s+)?over\s+(to|the)\b|"
     # transport trouble; a last day in a role
     r"(car|bus|train|van|lift)(s|\s+has|\s+is|\s+s)?\s+(broken\s+down|broke\s+down|cancelled|been\s+cancelled|not\s+(started|starting))|"
     r"last\s+(day|week|session|meeting|shift)\s+as\s+(a\s+|the\s+|our\s+|your\s+)?\w+|"
@@ -916,7 +934,16 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b((nearly|almost)\s+)?died\s+(of\s+)?laugh(ing|ter)\b", "laughed a lot"),
         (r"\bdying\s+(to|for)\b", "keen \\1"),
         (r"\b(kill|murder)\s+for\s+(a|an|some)\b", "love \\2"),
-        (r"\bcould\s+murder\s+a\b", "would love a"),
+        (r"\b(could|going\s+to|gonna|would|'d|d)\s+murder\s+(a|an|some)\b", "\\1 love \\2"),
+        (
+            r"\blost\s+the\s+will\s+to\s+live\s+(filling|doing|reading|writing|waiting|sitting|listening|with|over|"
+            r"because\s+of|at|in)\b",
+            "got so bored \\1",
+        ),
+        (
+            r"\b(i'?ll|i\s+will|im\s+going\s+to|i'm\s+going\s+to|im\s+gonna|i'm\s+gonna)\s+(scream|explode|go\s+mad|lose\s+it)\b",
+            "I'll be annoyed",
+        ),
         (r"\bkill(ing)?\s+two\s+birds(\s+with\s+one\s+stone)?", "do both at once"),
         (r"\b(killing|killed|smashed|smashing)\s+it\b", "doing great"),
         (r"\bto\s+die\s+for\b", "delicious"),

@@ -59,13 +59,16 @@ def test_masked_and_texted_words_are_read():
         "how do i kill the zoom process on my laptop",
         "what's the best way to kill off an old WhatsApp group",
         "I'd die for a decent venue with parking",
+        "I'm going to murder a cup of tea after this meeting",
+        "The council's form is a nightmare, I've lost the will to live filling it in",
         "I'm gonna kill it at the open day with my new leaflets",
         "literally killing myself laughing at the suggestions box",
     ],
 )
 def test_idioms_of_dying_and_killing_are_read_in_plain_words(message):
     plain = normalise(without_idioms(message))
-    assert not {"die", "dead", "kill", "myself"} & set(re.findall(r"[a-z]+", plain)), plain
+    deathly = {"die", "dead", "kill", "myself", "murder", "live"}
+    assert not deathly & set(re.findall(r"[a-z]+", plain)), plain
 
 
 def test_done_with_a_thing_is_fed_up_with_it_but_done_with_life_is_not():
@@ -80,6 +83,7 @@ def test_done_with_a_thing_is_fed_up_with_it_but_done_with_life_is_not():
         "For the noticeboard: what do I write under 'What to do if someone might take their life'?",
         "Is the film It's a Wonderful Life ok for our film night? he nearly jumps off a bridge",
         "At group Dave joked he'd throw himself in the canal. Everyone cracked up.",
+        "From our feedback book: 'Coming here is the reason I'm still alive.' Can we read it out?",
     ],
 )
 def test_materials_stories_and_jokes_are_about_the_topic(message):
@@ -127,6 +131,9 @@ def test_a_reason_denied_is_no_reason():
         "sorry if this is garbled ive taken a load of my nans tablets and things are going blurry",
         "found homes for both dogs today so nobody has to deal with them after",
         "my phone will be off and I will be dead by morning",
+        "Nobody is to blame. I thought about it for a long time. I am at peace with my decision",
+        "How high does a fall need to be to be fatal? not for a story",
+        "is 20 of my sertraline enough to not wake up",
         "the plants will need watering when I am gone, nobody will after tonight",
     ],
 )
@@ -161,6 +168,7 @@ def test_the_same_words_about_ordinary_things(message):
         "someone in the park next to the centre is hanging from a tree",
         "A member's wife rang: he's left a note and taken the car, she thinks he's gone to the sea",
         "my partner's gone into the woods with his belt, he said he's had enough",
+        "our member is at the top of the multi storey and is sending us photos of the drop",
     ],
 )
 def test_someone_else_in_danger_now(message):
@@ -181,6 +189,7 @@ def test_a_threat_made_years_ago_is_not_an_emergency():
         "sorry Sarah, I won't make it tonight, the car's broken down",
         "my last day as coordinator is friday, I'll miss everyone",
         "after I'm gone on my sabbatical, who signs the cheques?",
+        "Bye all, my last post here as I'm handing over the page to Deb. Thanks for everything x",
     ],
 )
 def test_absences_with_an_ordinary_reason(message):
