@@ -1225,6 +1225,9 @@ def _assess(
     if content_words(norm) < MIN_CONTENT_WORDS:  # "hi", "ok", "?": the embedding means nothing
         exemplar_similarity = crisis_probability = None
     matched = [p.pattern for p in _FIRST_PERSON if _own_match(p, norm)]
+    # a risk said of someone else ("they're going to end it tonight") is theirs: an emergency
+    # when it is happening now, as for a risk topic
+    theirs = any(p.search(norm) for p in _FIRST_PERSON if p.pattern not in matched)
     if _given(_ORDINARY_ABSENCE, norm) or _given(_ORDINARY_ABSENCE, whole):
         # "when I'm gone: I'm moving to Spain", "after this week I won't be around, holiday!"
         matched = [m for m in matched if m not in _ABSENCES]
@@ -1244,7 +1247,7 @@ def _assess(
     topics = tuple(name for name, pattern in _RISK_TOPICS.items() if pattern.search(norm))
     if reasons:
         return SafetyResult(True, CRISIS_MESSAGE, resources, tuple(reasons), topics)
-    if _someone_else_in_danger_now(norm, topics):
+    if _someone_else_in_danger_now(norm, topics, theirs):
         return SafetyResult(True, SOMEONE_ELSE_MESSAGE, resources, ("someone else now",), topics)
     learned = crisis_probability is not None and crisis_probability >= probability_threshold
     asking_about = asking_about or bool(_QUESTION_IF.search(norm))  # "what do i do if a member"
@@ -1278,8 +1281,9 @@ def _own_words(norm: str, matched: list[str]) -> bool:
     return not _OTHERS_CODED.search(norm) or bool(_FIRST_PERSON_WORD.search(norm))
 
 
-def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...]) -> bool:
-    """An emergency the writer describes (see _EMERGENCY and the notes above it)."""
+def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...], theirs: bool = False) -> bool:
+    """An emergency the writer describes (see _EMERGENCY and the notes above it); `theirs`:
+    a first-person risk pattern matched said of someone else."""
     if _HYPOTHETICAL_CASE.search(norm) or (_in_the_past(norm) and _OWN_PAST.search(norm)):
         return False  # "what if ...", or the writer's own past ("I was suicidal at uni")
     if _EMERGENCY_NOW.search(norm):
@@ -1290,6 +1294,7 @@ def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...]) -> bool:
         return True
     risk = bool(
         topics
+        or theirs
         or _DATE_CHOSEN.search(norm)
         or (_FAREWELL_MESSAGE.search(norm) and not _ORDINARY_GOODBYE.search(norm))
         or _AT_DANGEROUS_PLACE.search(norm)

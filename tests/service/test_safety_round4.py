@@ -169,6 +169,7 @@ def test_the_same_words_about_ordinary_things(message):
         "A member's wife rang: he's left a note and taken the car, she thinks he's gone to the sea",
         "my partner's gone into the woods with his belt, he said he's had enough",
         "our member is at the top of the multi storey and is sending us photos of the drop",
+        "someone in our whatsapp group just said they're going to end it tonight and left",
     ],
 )
 def test_someone_else_in_danger_now(message):
