@@ -1011,6 +1011,7 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "dull \\1",
         ),
         (r"\b(sick|tired)\s+to\s+death\s+of\b", "fed up with"),
+        (r"\b(i'?m|im|i\s+am)\s+(so\s+|totally\s+|well\s+)?over\s+it\s+with\b", "I'm fed up with"),
         (r"\brather\s+die\s+than\b", "much rather not"),
         (r"\b(would|'d|d)\s+die\s+for\s+(a|an|some|the)\b", "\\1 love \\2"),
         (r"\b(gonna|going\s+to|will|'ll|to)\s+kill\s+it\b(?!\s+off)", "\\1 do great"),
@@ -1177,6 +1178,7 @@ _ADVICE_QUESTION = re.compile(
     r"|^(should|shall|do|can|could)\s+(i|we)\s+(warn|tell|mention|ask|let|invite|include|remind|check|contact|phone|ring|"
     r"email|text|message|pull|challenge|move|split|charge|offer|give)\s+(people|members?|them|him|her|everyone|the\s+group|"
     r"the\s+others|someone|the\s+\w+)\b"
+    r"|^(do|should|must|shall)\s+(i|we)\s+(need\s+to\s+|have\s+to\s+)?(do|say)\s+(anything|something)\b"
 )
 
 

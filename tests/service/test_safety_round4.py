@@ -73,6 +73,7 @@ def test_idioms_of_dying_and_killing_are_read_in_plain_words(message):
 
 def test_done_with_a_thing_is_fed_up_with_it_but_done_with_life_is_not():
     assert "fed up with this rota" in without_idioms("I'm so done with this rota, no one helps")
+    assert "fed up with the council" in without_idioms("I'm over it with the council")
     assert assess("I'm done with this world").crisis
 
 
@@ -203,6 +204,7 @@ def test_absences_with_an_ordinary_reason(message):
         "Do I pull them up on it or let it go?",
         "what am i meant to do",
         "Should I warn people about the overdose parts?",
+        "Do I need to do anything?",
     ],
 )
 def test_an_advice_question_read_alone_is_not_a_disclosure(question):
