@@ -795,6 +795,7 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(miss|missing)\s+(the\s+)?(next|this|tonights?|\w+days?)\s+(\w+\s+)?(sessions?|meetings?|groups?|weeks?)\b|"
     r"cover\s+for\s+me\b|(phone|battery|laptop|wifi|signal)\s+stopping\b|(full|part)[\s-]?time\s+job|"
     r"handing\s+(it\s+|things\s+|everything\s+)?over\s+(to|the)\b|"
+    r"(leaving|left)\s+(the|my|our)\s+(area|town|city|country|job|post|role|committee)\b|"
     # transport trouble; a last day in a role
     r"(car|bus|train|van|lift)(s|\s+has|\s+is|\s+s)?\s+(broken\s+down|broke\s+down|cancelled|been\s+cancelled|not\s+(started|starting))|"
     r"last\s+(day|week|session|meeting|shift)\s+as\s+(a\s+|the\s+|our\s+|your\s+)?\w+|"

@@ -191,6 +191,7 @@ def test_a_threat_made_years_ago_is_not_an_emergency():
         "sorry Sarah, I won't make it tonight, the car's broken down",
         "my last day as coordinator is friday, I'll miss everyone",
         "after I'm gone on my sabbatical, who signs the cheques?",
+        "I'm leaving the area in the spring so I need someone to take over",
         "Bye all, my last post here as I'm handing over the page to Deb. Thanks for everything x",
     ],
 )
