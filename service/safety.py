@@ -267,6 +267,9 @@ _ORDINARY_ABSENCE = re.compile(
     r"operation|surgery|hospital\s+for|travel\w*|abroad|contract|new\s+job|uni\b|university|handing\s+(it\s+)?over)"
 )
 _FIRST_PERSON_RISK = [
+    # "im planning on not being alive by christmas"
+    r"\b(plan|plans|planning|planned|intend|intending|going|gonna|want|wanting)\s+(on|to)\s+not\s+"
+    r"(be|being)\s+(alive|here\s+any\s*more)\b|\bnot\s+(be|being)\s+alive\s+(by|after|for|at)\b",
     r"\b(kill|killing|hang|hanging|drown|drowning|shoot|shooting|poison|poisoning|starve)\s*my ?sel(f|ves)\b",
     r"\b(end|ending|take|taking)\s+(my|me)\s+(own\s+)?life\b",
     r"\bend(ing)?\s+it\s+(all\b|now\b|tonight\b|today\b)",
@@ -599,7 +602,11 @@ _NOW = (
     r"(is|are|s|re)\s+(going\s+to|gonna|threatening\s+to|trying\s+to)|threatening|"
     r"(is|are|hes|shes|theyre)\s+(sending|texting|messaging|posting|standing|sitting|climbing|walking\s+towards)|"
     r"(\d+|a\s+few|few|ten|twenty|half\s+an)\s+(mins?|minutes?|hours?)\s+ago|"
-    r"(has|have|s|ve|hes|shes|theyve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing))\b"
+    r"(has|have|s|ve|hes|shes|theyve)\s+(just\s+)?(taken|swallowed|cut|collapsed|gone\s+missing)|"
+    # "im sat here with a blade", "shes going to jump", "i cant stop thinking about using it"
+    r"(im|i\s+am|hes|shes|theyre|he\s+is|she\s+is|they\s+are)\s+(sat|sitting|stood|standing|lying|waiting|"
+    r"parked|holding)|(hes|shes|theyre)\s+(going\s+to|gonna|about\s+to|threatening\s+to|trying\s+to)|"
+    r"cant\s+stop\s+thinking\s+about|line\s+went\s+dead)\b"
 )
 _FAREWELL = (
     r"\b(left|leaving|written|wrote)\s+(a\s+)?(goodbye\s+)?(note|letter)\b(?!\s+(for|to|on|at|with|in)\s+(the|our)\s+"
@@ -628,6 +635,8 @@ _DANGER_PLACE = (
     r"railway(\s+line)?|train\s+tracks|tracks|multi[\s-]?storey|motorway\s+bridge|"
     r"\w+\s+suspension\s+bridge)\b(?!\s+club)"
     r"|\binto\s+the\s+(sea|river|canal|lake|reservoir|water)\b"
+    r"|\b(station|platform|level\s+crossing|train)\b[^.?!]{0,60}\bjump\b"
+    r"|\bjump\b[^.?!]{0,30}\b(in\s+front\s+of|under)\s+(a|the)\s+train\b"
 )
 _HYPOTHETICAL = (
     r"\b(if\s+(a|an|any|anyone|someone|somebody|one|people|members?|they|he|she|the|our|your)|"
@@ -645,6 +654,10 @@ _REPORTED_SPEECH = (
     r"\b(said|says|saying|told|tells|mentioned|mentions|disclosed|discloses|wrote|writes|writing|"
     r"posted|talks?\s+about|talked\s+about|talking\s+about|shared)\b|[\"“”]"
     r"|\bwhat\s+(does|do|is)\s+[\w' ]{1,20}\s+mean\b|(^|\s)'[^']{2,80}'(\s|[.,?!]|$)"
+    # a question put to the writer, answered no ("my GP asked if I had thoughts of harming myself
+    # and I said no"); a scene of a story ("the bit where George wants to jump off the bridge")
+    r"|\basked\s+(me\s+)?(if|whether)\s+i\b[^.?!]{0,80}\bno\b(?=\s*([,.!?]|$|which|because|but|honestly))"
+    r"|\b(the\s+)?(bit|scene|part|moment)\s+where\b"
 )
 _REPORTED = re.compile(_REPORTED_SPEECH)
 _FIRST_PERSON = [re.compile(p) for p in _FIRST_PERSON_RISK]
@@ -692,7 +705,8 @@ _THEIR_WORDS = re.compile(
 # still going on ("... and it's back again", "I took pills last night and feel weird": last
 # night is not long ago).
 _LONG_AGO = re.compile(
-    r"\b((\w+\s+)?(years?|months?|decades?)\s+ago|a\s+long\s+time\s+ago|(i|who)\s+used\s+to|in\s+the\s+past"
+    r"\b((\w+\s+)?(years?|months?|decades?)\s+ago|a\s+long\s+time\s+ago|(i|who)\s+used\s+to"
+    r"|in\s+the\s+past|last\s+year"
     r"|as\s+a\s+(teen\w*|kid|child|student|young\w*)|when\s+i\s+was\s+(\d+|younger|a\s+\w+|at\s+\w+|in\s+\w+|"
     r"(five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\b)"
     r"|at\s+(uni|university|school|college)|in\s+my\s+(teens|twenties|thirties|forties|\d+s)"
@@ -706,10 +720,13 @@ _STILL_GOING_ON = re.compile(
     r"tonight|today|again|still\s+(want|feel|think|cut|hurt|struggl\w*|self|suicid\w*|wanting|"
     r"feeling|thinking|cutting|hurting|have\s+(thoughts|urges)|having\s+(thoughts|urges)|get\s+(urges|thoughts))|currently|at\s+the\s+moment|lately|recently|this\s+(week|month|"
     r"morning|afternoon|evening)|last\s+night|yesterday|hours?\s+ago|earlier|keeps?\s+\w+ing|cant\s+stop|"
-    r"starting\s+to|coming\s+back|back\s+again|relaps\w*|these\s+days|any\s*more)\b"
+    r"starting\s+to|coming\s+back|back\s+again|relaps\w*|these\s+days|any\s*more|this\s+year)\b"
 )
 _WELL_NOW = re.compile(
     r"\b(better|well|fine|okay|ok|stable|good|happy|recovered|safe|settled|\d+)\s+(now|these\s+days)\b"
+    r"|\b(these\s+days|nowadays|now)\s+(im|i\s+am)\s+(\w+\s+)?(better|well|fine|okay|ok|stable|good|happy|"
+    r"recovered|safe|settled|doing\s+(well|better|ok|okay|fine|great))\b"
+    r"|\bnow\s+(\d+|\w+)\s+(years?|months?)\s+(free|clean|well|sober)\b"
     r"|\bnow\s+(im|i\s+am|i\s+want|i\s+work|i\s+run|i\s+help|a|an)\b|\b(done|gone)\s+now\b"
     # a role taken on since: "now I facilitate a group", "and now I volunteer"
     r"|\bnow\s+i\s+(facilitate|co-?facilitate|volunteer|lead|organise|organize|mentor|train|coordinate|"
@@ -960,7 +977,7 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"mic|microphone|speakers?|bulb|boiler|heating|minibus|van|engine|app|website|site|page|form|"
             r"server|router|charger|torch|remote|flowers?|garden|hoover|fridge|laptops|phones)"
             r"(('s|\s+is|\s+s|s|\s+are|\s+has|\s+have)(\s+(completely|totally|just|well|finally|gone|now))*"
-            r"|(?:\s+(?!(?:i|im|ive|me|my|and\s+i)\b)[\w%]+){1,4}\s+(and|is|s)?)?\s*"
+            r"|(?:'s)?(?:\s+(?!(?:i|im|ive|me|my|and\s+i)\b)[\w%]+){1,4}\s+(and|is|s)?)?\s*"
             r"((about|going)\s+to|gonna|finally)?\s*(die|dying|dead|died)\b",
             "\\1 stopping",
         ),
@@ -1287,10 +1304,20 @@ def _own_words(norm: str, matched: list[str]) -> bool:
 def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...], theirs: bool = False) -> bool:
     """An emergency the writer describes (see _EMERGENCY and the notes above it); `theirs`:
     a first-person risk pattern matched said of someone else."""
-    if _HYPOTHETICAL_CASE.search(norm) or (_in_the_past(norm) and _OWN_PAST.search(norm)):
-        return False  # "what if ...", or the writer's own past ("I was suicidal at uni")
+    if _HYPOTHETICAL_CASE.search(norm):
+        return False  # "what if ..."
     if _EMERGENCY_NOW.search(norm):
         return True
+    # A past come through: the writer's own ("I was suicidal at uni"), or anyone's with nothing
+    # happening now ("used to self-harm, now 3 years free"); not someone at a dangerous place
+    # now ("my friend who used to self-harm is on the roof now").
+    now = _happening_now(norm)
+    if (
+        _in_the_past(norm)
+        and not (now and _AT_DANGEROUS_PLACE.search(norm))
+        and (_OWN_PAST.search(norm) or not now)
+    ):
+        return False
     if _QUOTING.search(norm) or not _SOMEONE.search(norm):  # a quote for a report; no one else
         return False
     if topics and _DATE_CHOSEN.search(norm):  # "she's picked a date ... to kill herself"

@@ -21,6 +21,14 @@ HELDOUT_PATH = ROOT / "tests" / "data" / "qa_heldout.jsonl"  # written after cal
 # written by an examiner who saw only the PDFs, after this round's tuning
 HELDOUT2_PATH = ROOT / "tests" / "data" / "qa_heldout2.jsonl"
 FOLLOWUPS_HELDOUT_PATH = ROOT / "tests" / "data" / "followups_heldout.jsonl"
+# later rounds' held-out sets, each by an examiner who saw only the PDFs
+LATER_HELDOUT = [
+    "qa_heldout3.jsonl",
+    "qa_heldout4.jsonl",
+    "qa_heldout5.jsonl",
+    "followups_heldout3.jsonl",
+    "followups_heldout5.jsonl",
+]
 
 DOCUMENTS = {
     "peer-support-toolkit-sample-edition.pdf": "Peer support toolkit for community groups",
@@ -161,8 +169,9 @@ def test_qa_answers_cover_reports():
 
 @pytest.mark.parametrize(
     "path",
-    [QA_PATH, HELDOUT_PATH, HELDOUT2_PATH, FOLLOWUPS_HELDOUT_PATH],
-    ids=["qa", "heldout", "heldout2", "followups-heldout"],
+    [QA_PATH, HELDOUT_PATH, HELDOUT2_PATH, FOLLOWUPS_HELDOUT_PATH]
+    + [ROOT / "tests" / "data" / name for name in LATER_HELDOUT],
+    ids=["qa", "heldout", "heldout2", "followups-heldout", *LATER_HELDOUT],
 )
 def test_qa_pages_exist_and_evidence_is_on_them(path):
     for e in qa_entries(path):
