@@ -91,14 +91,23 @@ def _last_line(path: Path, tail: int = 4096) -> str | None:
     return lines[-1] if lines else None
 
 
-def read_state(folder: Path) -> BuildState:
+def _read_values(folder: Path) -> dict:
     try:
-        values = json.loads((folder / STATE).read_text(encoding="utf-8"))
+        return json.loads((folder / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        values = {}
+        return {}
+
+
+def read_state(folder: Path) -> BuildState:
+    values = _read_values(folder)
+    locked = _locked(folder)
+    if values.get("state") == "running" and not locked:
+        # The runner may have finished between the two looks: it writes its last state before
+        # it lets the lock go, so a second look tells a finished build from a dead runner.
+        values = _read_values(folder)
+        locked = _locked(folder)
     state = BuildState(**{k: v for k, v in values.items() if k in BuildState.__dataclass_fields__})
     pending = (folder / PENDING).exists()
-    locked = _locked(folder)
     if state.state == "running" and not locked:
         state.state = "interrupted"  # the runner died (its lock went with it)
     if pending and not state.busy:

@@ -247,3 +247,25 @@ def test_a_build_whose_runner_died_shows_as_interrupted(tmp_path):
     assert rebuild.read_state(folder).state == "interrupted"  # nobody holds the lock
     (folder / rebuild.PENDING).touch()
     assert rebuild.read_state(folder).state == "queued"
+
+
+def test_a_build_that_finishes_while_its_state_is_read_is_done_not_interrupted(
+    tmp_path, monkeypatch
+):
+    """The runner writes its last state, then lets the lock go: a reader that saw "running"
+    just before and finds the lock free just after must look again, not report a dead runner."""
+    folder = tmp_path / "build"
+    folder.mkdir()
+    rebuild._write_state(folder, state="running", started_at="2026-12-01T17:20:42+00:00")
+    looks = []
+
+    def lock_free_after_the_runner_finished(path: Path) -> bool:
+        if not looks:  # between the reader's two looks, the runner finished
+            rebuild._write_state(folder, state="done", summary="indexed 3 documents")
+        looks.append(path)
+        return False
+
+    monkeypatch.setattr(rebuild, "_locked", lock_free_after_the_runner_finished)
+    assert rebuild.read_state(folder).state == "done"
+    rebuild._write_state(folder, state="running", started_at="2026-12-01T17:20:42+00:00")
+    assert rebuild.read_state(folder).state == "interrupted"  # no lock, still running: it died
