@@ -1334,7 +1334,7 @@ def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...], theirs: bool
         return False
     if _CANT_BE_REACHED.search(norm):
         return True
-    return _happening_now(norm)
+    return now
 
 
 def _happening_now(norm: str) -> bool:
