@@ -52,19 +52,22 @@ _MONEY_ASK = re.compile(
 _NUMBER_ASK = re.compile(
     r"\bhow (?:many|long|often|big|old|far|soon|quickly)\b|\bwhat (?:percentage|proportion|"
     r"share|number|age)\b|\bexact(?:ly)? (?:number|figure|maximum|minimum)\b"
-    r"|\bmaximum\b|\bminimum\b|\b(?:average|typical|ideal|usual) (?:size|number|age)\b",
+    r"|\bmaximum\b|\bminimum\b|\b(?:average|typical|ideal|usual) (?:size|number|age)\b"
+    r"|\b(?:max|min)\.? (?:number|size|age|amount|limit)\b|\bupper limit\b|\bage limit\b",
     re.IGNORECASE,
 )
 _DATE_ASK = re.compile(
     r"(?:^|\band |, )when (?:is|was|did|does|do|will|were|are|exactly|roughly)\b"
-    r"|\b(?:what|which) (?:date|day|year|month|time|hours)\b|\bdeadline\b"
+    r"|\b(?:what|which) (?:date|day|days|night|nights|evening|year|month|time|hours)\b|\bdeadline\b"
+    r"|\bclosing date\b"
     r"|\bopening hours\b|\bwhat time\b|\bopen (?:on|at)\b",
     re.IGNORECASE,
 )
 _NAME_ASK = re.compile(
     r"\bwhich (?:\w+ ){0,2}(?:app|apps|bank|banks|company|companies|insurer|insurance|funder|"
     r"funders|charity|charities|organisation|organisations|service|services|group|groups|"
-    r"platform|website|gp|surgeries|course|provider|providers|helpline)\b"
+    r"platform|website|gp|surgeries|course|provider|providers|helpline|venue|venues|postcode|"
+    r"postcodes|town|towns|area|areas|book|books)\b|\bwhat (?:venue|postcodes?)\b"
     r"|\bname of\b|\brecommend\b|\bwho is the (?:current )?\w+|\bthe best (?:\w+ ){0,2}"
     r"(?:app|platform|website|course|book|company|provider)\b|\baddress\b|\bphone number\b"
     r"|\bnumber for\b|\bcontact details for\b|\bnear me\b|\bin my area\b"
@@ -306,3 +309,44 @@ def wanted(text: str) -> re.Pattern[str] | None:
     if kind_of(text) == "money":
         return _AMOUNT
     return None
+
+
+# The thing a detail question asks the detail of: "minimum *age*", "how many *grants*", "who is
+# the current *head*", "what's the *address* of": a sentence can hold a number, a date or a
+# name and still not give the asked one unless it names that thing too.
+_FOCUS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\bhow many\s+(?:of\s+(?:the|our|their)\s+)?([a-z]+)",
+        r"\b(?:minimum|maximum|max|min|average|typical|usual|ideal|exact)\s+"
+        r"(?:number\s+of\s+|amount\s+of\s+)?([a-z]+)",
+        r"\bwho(?:'s|\s+is|\s+was|\s+are)?\s+(?:the\s+)?(?:current\s+|new\s+)?([a-z]+)",
+        r"\b(?:what|which|whats|what's)\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:the\s+|their\s+|"
+        r"its\s+|our\s+)?(?:(?:average|typical|usual|current|exact|best|next|main|latest|first)"
+        r"\s+)?([a-z]+)",
+        r"\b([a-z]+)\s+(?:number|address|details)\s+(?:for|of)\b",
+        r"\b(?:the\s+)?([a-z]+)\s+of\b",
+    )
+]
+_NOT_A_FOCUS = STOP | frozenset(
+    "number amount kind sort type way best thing things one ones lot bit part much many long "
+    "often".split()
+)
+
+
+def focus(text: str) -> str | None:
+    """The stemmed word for what the asking clause of `text` wants a detail of, or None."""
+    asking = asking_clause(text)
+    for pattern in _FOCUS:
+        for found in pattern.finditer(asking):
+            word = found.group(1).lower()
+            if word not in _NOT_A_FOCUS and len(word) > 2:
+                return stem(word)
+    return None
+
+
+def mentions(words: set[str], focus_word: str) -> bool:
+    """Whether stemmed `words` contain the focus word, allowing another ending ("age", "aged")."""
+    return any(
+        w.startswith(focus_word[:4]) or focus_word.startswith(w[:4]) for w in words if len(w) >= 3
+    )

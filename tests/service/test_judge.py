@@ -70,6 +70,10 @@ def test_multi_part_questions_are_split_into_their_parts():
         ("is peer support the same as counselling?", None),
         ("what's the usual hourly rate for a paid peer support worker", "money"),
         ("How much of the £3.2 million went on the evaluation itself?", "money"),
+        ("whats the max number of people we should have in one group", "number"),
+        ("what night and venue do the bipolar uk groups in blackpool meet", "date"),
+        ("Which postcodes counted as the Suffolk area for the grants?", "name"),
+        ("when's the closing date to apply for the fund", "date"),
     ],
 )
 def test_the_kind_of_detail_asked_for(text, kind):
@@ -212,6 +216,35 @@ def test_words_of_the_asking_clause_that_no_passage_contains():
     assert found["absent_top"] == 1.0 and found["long_absent"] == 1.0
     asked = "Which towns had Bipolar UK groups?"
     assert all_features(q.parts(asked)[0], asked, hits)["absent_words"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "focus"),
+    [
+        ("minimum age for members?", "age"),
+        ("how many grants were there per area", "grant"),
+        ("who is the current head of the McPin Foundation", "head"),
+        ("what's the address of Mind's head office", "addres"),
+        ("whats the average size of a peer support group", "size"),
+        ("how do we welcome carers?", None),  # asks no detail of anything
+    ],
+)
+def test_the_thing_a_detail_question_asks_the_detail_of(text, focus):
+    assert q.focus(text) == focus
+
+
+def test_a_detail_of_something_no_best_sentence_names_is_unmet():
+    asked = "whats the average size of a Bipolar UK group"
+    reach = [_hit(1, ["Bipolar UK's groups reached 3,255 people across England in 2016."])]
+    size = [_hit(1, ["Bipolar UK's groups had an average size of eight people in 2016."])]
+    found = all_features(q.parts(asked)[0], asked, reach)
+    assert found["focus_missing"] == 1.0 and found["focus_met"] == 0.0
+    found = all_features(q.parts(asked)[0], asked, size)
+    assert found["focus_missing"] == 0.0 and found["focus_met"] == 1.0
+    # another ending of the same word names it: "minimum age", "adults aged 18 and over"
+    asked = "minimum age for Bipolar UK members?"
+    aged = [_hit(1, ["Bipolar UK's groups are for adults aged 18 and over."])]
+    assert all_features(q.parts(asked)[0], asked, aged)["focus_met"] == 1.0
 
 
 def test_a_person_asked_for_by_role_wants_a_person_named_not_an_organisation():
