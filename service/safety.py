@@ -198,6 +198,9 @@ _GONE = (
     r"\b(after|when|once|for\s+when|in\s+case)\s+(im|i\s+am)\s+(gone|dead|not\s+(here|around)|no\s+longer"
     r"\s+(here|around))\b(?!\s+(on|to|from|away|abroad|travelling|next|for\s+(a|an|the|two|three|\d+)\b))"
     r"|\b(wont|will\s+not|never)\s+be\s+coming\s+back\b"
+    # "I won't be at the next session, or any after it"
+    r"|\b(wont|will\s+not)\s+be\s+(at|coming\s+to|in|here\s+for)\s+[^.?!]{0,30}\b(or\s+any\s+(after|since|"
+    r"other|more)|ever\s+again)\b"
 )
 # "after this week I won't be around": unless an ordinary reason is given (as for _GONE)
 _AFTER_A_DATE = (
@@ -208,6 +211,9 @@ _NOT_HERE_BY = r"\b(wont|will\s+not)\s+be\s+(here|around)\s+(much\s+longer|for\s
 _PLANNED_GONE = (
     r"\b(planning|plan|intend\w*|expect\w*)\s+(on|to)\s+(be|being)\s+(gone|dead|not\s+(here|around))\s+(by|before|after)\b"
     r"|\b(dont|do\s+not)\s+(intend|plan|expect)\s+(on|to)\s+(still\s+)?(be|being)\s+(here|around)\s+(by|after|for|at|next)\b"
+    # "planning on not being here at all soon"
+    r"|\b(planning|plan|intend\w*|going)\s+(on|to)\s+not\s+(be|being)\s+(here|around|alive)\b"
+    r"(?!\s+(for|in|on|during|over|next|this|that|until|till|from|between|at\s+(the|christmas|easter|half))\b)"
 )
 _MIND_MADE_UP = (
     r"\b(wont|will\s+not)\s+be\s+(here|around)\b[^?]{0,40}\b(made\s+(my|up\s+my)\s+mind(\s+up)?|decided)\b"
@@ -223,6 +229,11 @@ _NOBODY_TO_BLAME = (
     r"\b(nobody|no\s*one|noone)\s+(is|was|will\s+be)\s+to\s+blame\b[^?]{0,120}\b(decision|at\s+peace|for\s+a\s+long\s+time)\b"
     r"|\b(decision|at\s+peace)\b[^?]{0,120}\b(nobody|no\s*one|noone)\s+(is|was|will\s+be)\s+to\s+blame\b"
 )
+# a last message: "tell the group I'm sorry and that none of it was their fault"
+_SORRY_NOT_THEIR_FAULT = (
+    r"\b(tell|let)\s+([\w-]+\s+){1,3}(know\s+)?(that\s+)?(im|i\s+am)\s+sorry\b[^?]{0,80}\b(none\s+of\s+(it|this)\s+(was|is)|"
+    r"(it|this)\s+(wasnt|isnt|was\s+not|is\s+not))\s+(their|your|his|her|anyones|anyone's)\s+fault\b"
+)
 _ABSENCES = (
     _GONE,
     _AFTER_A_DATE,
@@ -231,6 +242,7 @@ _ABSENCES = (
     _MIND_MADE_UP,
     _LAST_NIGHT,
     _NOBODY_TO_BLAME,
+    _SORRY_NOT_THEIR_FAULT,
 )
 # Putting a life in order: two of these together ("rehomed the cat and cancelled my phone
 # contract", "gave my bike away, everything's tidy"); one alone is everyday life.
@@ -480,6 +492,7 @@ _FIRST_PERSON_RISK = [
     r"lethal|fatal|painless|dose|insulin)\b[^.!]{0,80}\b(asking|its)\s+for\s+(me|myself)\b",
     _LAST_NIGHT,
     _NOBODY_TO_BLAME,
+    _SORRY_NOT_THEIR_FAULT,
     # how far a fall, how much of a thing, would be fatal
     r"\bhow\s+(high|far|tall|deep|long|much|many)\b[^.?!]{0,50}\b(be\s+fatal|fatal|lethal|deadly|to\s+kill\s+(you|me|someone|a\s+person))\b",
 ]
@@ -542,7 +555,9 @@ _ASKING_ABOUT = (
     r"facilitators|groups)\b|\bwhat\s+(should|do|can)\s+(we|a|the|facilitators|groups)\b|"
     r"\bsomeone\s+(in|at|from)\b|\b(he|she|they)\s+(said|says|told|mentioned|talks?|talked)\b|"
     r"\btold\s+(me|us)\b|\bworried\s+about\s+(someone|somebody|a\s+\w+|my\s+\w+|him|her|them)\b|"
-    r"\bwho\s+(do|should|can)\s+(i|we)\s+(ring|call|phone|contact|tell)\b|\bwhat\s+(does|do|is)\s+[\w' ]{1,20}\s+mean\b|\b(prevention|awareness|mental\s+health|remembrance)\s+(week|day|month)\b|"
+    r"\bwho\s+(do|should|can)\s+(i|we)\s+(ring|call|phone|contact|tell)\b|"
+    r"\bwhat\s+(should|do|can)\s+i\s+(be\s+)?(check|checking|look(ing)?\s+(out\s+)?for|bring|bringing|ask\s+(the|them|about)|"
+    r"asking\s+(the|them|about))\b|\bwhat\s+(does|do|is)\s+[\w' ]{1,20}\s+mean\b|\b(prevention|awareness|mental\s+health|remembrance)\s+(week|day|month)\b|"
     r"\bis\s+it\s+(true|a\s+myth|a\s+fact)\b|\bwarning\s+signs?\b|\b(signs|symptoms)\s+(that|of)\b|"
     r"\bhow\s+(do|can|would|could|should)\s+(i|we|you)\s+(know|tell|spot|recognise|recognize)\b|\bmyths?\b|\bfacts?\s+(about|on)\b|"
     r"\b(does|do|can|could|will|would)\s+(asking|talking|mentioning|ask|talk)\b[^.?!]{0,30}\babout\b|"
@@ -820,6 +835,9 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(tonights?|todays?|the|this|next|\w+days?)\s+(\w+\s+)?(session|meeting|group|class|event|agm)\b|"
     r"(wont|will\s+not|cant)\s+be\s+at\s+(the\s+)?(group|session|meeting|agm)\s+for\s+(a|the|two|three|\d+)\s+(couple|few|weeks?|months?)\b|"
     r"got\s+a\s+(new\s+)?job|(done|finished)\s+for\s+(the\s+day|today|tonight|the\s+night|the\s+evening|the\s+week)|"
+    # a bad day vented: "I'll be fine after a good sleep, just needed a moan"
+    r"just\s+(needed|wanted)\s+(a|to)\s+(moan|vent|rant|whinge|grumble|let\s+off\s+steam|get\s+(it|that|this)\s+off\s+my\s+chest)\b|"
+    r"(ill|i\s+will)\s+be\s+(fine|ok|okay|alright|all\s+right)\s+(after|once|when|by|tomorrow|in\s+the\s+morning)\b|"
     rf"{_SEE_YOU_SOON}|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
@@ -852,7 +870,7 @@ _FILLER = frozenset(
     "folks mate much very so really just you u me i im a an the is it this that there what who "
     "can do anyone anybody someone working here x xx xxx quick question thats have day wonderful "
     "amazing helpful useful hope youre well are how doing fine speak hear meet welcome got thing "
-    "checking check trying bot chat".split()
+    "checking check trying bot chat for everything".split()
 )
 MIN_CONTENT_WORDS = 2  # words beyond _FILLER before the embedding signals count
 
@@ -970,7 +988,7 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bdead\s+(cert|certain)\b", "certain"),
         (r"\bdead\s+end\b", "no progress"),
         (r"\b(bored|scared|worried|frightened)\s+to\s+death\b", "very \\1"),
-        (r"\bthe\s+death\s+of\s+(me|us)\b", "such a pain"),
+        (r"\bthe\s+death\s+of\s+(me|us)\b", "a nuisance"),
         (r"\b(feet|back|legs|head|knees|hands)\s+(are|is|'s)\s+killing\s+me\b", "\\1 hurt"),
         (
             r"\b(phone|battery|laptop|computer|printer|car|plants?|wifi|zoom|link|signal|kettle|projector|"
