@@ -126,6 +126,29 @@ def list_items(sentences: Sequence[str], intro: int) -> int:
     return end - intro - 1 if items >= 2 else 0
 
 
+def item_end(sentences: Sequence[str], i: int) -> int:
+    """For a numbered item's short title after a bare list number ("4.", "Closing (10
+    minutes)."), the end (exclusive) of the item: its title and the sentence after it (two
+    when the next number follows them), when they read as sentences; else 0."""
+    title = sentences[i].strip() if 0 < i < len(sentences) else ""
+    if (
+        not title
+        or not _LIST_NUMBER.match(sentences[i - 1].strip())
+        or not _END.search(title)
+        or len(title.split()) > SHORT_ITEM
+    ):
+        return 0
+    end = i + 1
+    while end < min(len(sentences), i + 3):
+        s = sentences[end].strip()
+        if _LIST_NUMBER.match(s) or _BOX_TITLE.match(s) or quotable(s, sentences[end - 1]) is None:
+            break
+        end += 1
+    numbered_next = end < len(sentences) and _LIST_NUMBER.match(sentences[end].strip())
+    end = end if numbered_next else min(end, i + 2)
+    return end if end > i + 1 else 0
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A quotable sentence of a passage among the hits (or a list: the sentence introducing
@@ -168,6 +191,13 @@ def candidates(words: set[str], hits: Sequence[Hit], pool: int) -> dict[tuple[in
                 )
                 text = " ".join(x.strip() for x in sentences[i : i + span])
                 cosine = max(hit.sentence_scores[i : i + span])
+            elif _LIST_NUMBER.match(sentence.strip()) and (end := item_end(sentences, i + 1)):
+                # a numbered item whose title is a stub ("4.", "Closing (10 minutes).") quoted
+                # with the sentence that says what it is; a list cut short runs on into it
+                span = end - i
+                quoted = tuple(x.strip() for x in sentences[i + 1 : end])
+                text = " ".join(x.strip() for x in sentences[i:end])
+                cosine = max(hit.sentence_scores[i + 1 : end])
             if text:
                 overlap = len(words & content_words(text)) / len(words) if words else 0.0
                 score = cosine + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * hit.score

@@ -237,6 +237,39 @@ def test_bare_list_numbers_join_their_items_and_a_long_list_stops_at_a_whole_ite
     assert "1." not in [x.sentence for x in answer.quotes]  # bare numbers are not highlighted
 
 
+SESSION = [
+    "A typical 90-minute session might look like this:",
+    "1.",
+    "Arrival (10 minutes).",
+    "Drinks, informal chat, welcome newcomers at the door and put the kettle on for everyone.",
+    "2.",
+    "Opening (10 minutes).",
+    "Welcome, housekeeping, a reminder of the group agreement and a check-in round for all.",
+    "3.",
+    "Main part (50 minutes).",
+    "Open sharing, a theme chosen by the group, an activity, or a guest speaker and a talk.",
+    "4.",
+    "Closing (10 minutes).",
+    "A closing round, reminders about the next session and where to find help.",
+    "The kettle is in the cupboard by the back door.",
+]
+
+
+def test_a_numbered_item_with_a_stub_title_is_quoted_with_what_it_says():
+    # asked about the fourth item alone: its number's title and sentence, not the stub alone
+    scores = [0.2, 0.0, 0.1, 0.1, 0.0, 0.1, 0.1, 0.0, 0.1, 0.1, 0.0, 0.7, 0.5, 0.0]
+    answer = compose("how long is the closing bit?", [hit(1, 0.7, SESSION, scores)], judge=JUDGE)
+    assert answer.text == " ".join(SESSION[10:13]) + " [1]"
+    assert [x.sentence for x in answer.quotes] == SESSION[11:13]  # the number not highlighted
+
+
+def test_a_list_cut_at_its_word_limit_runs_on_into_the_items_after_it():
+    assert list_items(SESSION, 0) < 12  # the list alone stops before "4. Closing"
+    scores = [0.75, 0.0, 0.3, 0.2, 0.0, 0.3, 0.2, 0.0, 0.3, 0.2, 0.0, 0.7, 0.5, 0.0]
+    answer = compose("how long is the closing part?", [hit(1, 0.7, SESSION, scores)], judge=JUDGE)
+    assert answer.text == " ".join(SESSION[:13]) + " [1]"
+
+
 def test_a_sentence_quoted_for_one_part_does_not_open_the_next_part_again():
     sentences = [
         "The evaluation described the values that made peer support work:",
