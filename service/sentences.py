@@ -40,6 +40,13 @@ _CAPS_RUN = re.compile(r"\b[A-Z]{2,}\s+[A-Z]{2,}\b")  # "SAMPLE EDITION" on a co
 _BOX_TITLE = re.compile(
     r"^(?:Tip|Note|Example(?: \(fictional\))?|Case):\s+[A-Z][^A-Z\"“]*?\s(?=[A-Z\"“])"
 )
+# A heading or list line run into the sentence after it, no stop between them: "Human
+# connection The warmth and companionship of ...", "... Chelsea and Westminster The grants
+# guidance notes defined ..."
+_RUN_IN_HEADING = re.compile(
+    r"^[^.!?:;]{2,80}?[^.!?:;\"“”'’)—–\s-]\s(?=(?:The|This|These|Each|It|In|A|An|Our|We|You|If)\s+[a-z])"
+)
+_MAX_HEADING_WORDS = 10
 _END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _MIN_WORDS, _MAX_WORDS = 5, 60
 SHORT_ITEM = 8  # words: a numbered or bulleted item this short is a topic, not an answer
@@ -60,6 +67,9 @@ def quotable(sentence: str, previous: str = "") -> str | None:
         return None  # a fragment continuing from the page before
     if _CONTENTS_START.match(text) or len(_SECTION_NUMBER.findall(text)) >= 2:
         return None
+    heading = _RUN_IN_HEADING.match(text)
+    if heading and len(heading.group().split()) <= _MAX_HEADING_WORDS:
+        text = text[heading.end() :]  # what follows the heading is the sentence
     # The reply to a question heading ("Do we need ...? No. Many groups ..."): its yes or no
     # answers the heading, not necessarily our question; what follows it reads on its own.
     text = re.sub(r"^(?:Yes|No)\.\s+(?=[A-Z])", "", text)

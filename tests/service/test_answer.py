@@ -289,6 +289,18 @@ def test_a_sentence_quoted_for_one_part_does_not_open_the_next_part_again():
     assert sentences[5] in answer.text
 
 
+def test_a_heading_run_into_the_sentence_after_it_is_left_out():
+    line = "Human connection The warmth and companionship of being with others who understand."
+    assert quotable(line) == "The warmth and companionship of being with others who understand."
+    cells = (
+        "The boroughs of Camden and Westminster The guidance notes defined each area by postcode."
+    )
+    assert quotable(cells) == "The guidance notes defined each area by postcode."
+    # two sentences, or a capital after a stop, are left as they are
+    prose = "We read the guidance together. The facilitator said it was good for all of us."
+    assert quotable(prose) == prose
+
+
 def test_a_box_title_is_not_quoted_with_its_first_sentence():
     line = "Tip: Walk the route Before the first session, walk from the bus stop to the room."
     assert quotable(line) == "Before the first session, walk from the bus stop to the room."
