@@ -61,6 +61,7 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout3.jsonl"),  # dev (was held out, round 3)
     ("bundled", "tests/data/qa_heldout4.jsonl"),  # dev (was held out, round 3)
     ("bundled", "tests/data/qa_heldout5.jsonl"),  # dev (was held out, round 4)
+    ("bundled", "tests/data/qa_heldout6.jsonl"),  # dev (was held out, round 5)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",
