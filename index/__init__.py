@@ -17,7 +17,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .eval import Calibration, calibrate
-from .followup import FollowupParams
+from .followup import FollowupParams, without_topic_change
 from .search import (
     DEFAULT_SEARCH_MODE,
     SEARCH_MODES,
@@ -74,4 +74,5 @@ __all__ = [
     "load_embedder",
     "read_manifest",
     "set_threads",
+    "without_topic_change",
 ]

@@ -44,6 +44,25 @@ _VAGUE = frozenset(
 )
 
 
+# a message that says it changes the subject: "different question - ...", "ok ta. unrelated but
+# ...", "Something else: ...". It is never a follow-up, and the marker is not what it asks.
+_TOPIC_CHANGE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|ta|thanks|thank\s+you|cheers|right|also|and|so)\b[\s,.!]*){0,3}"
+    r"(?:(?:(?:totally|completely)\s+)?(?:different|separate|new|another|other)\s+"
+    r"(?:question|thing|topic|q|subject|one|matter)|(?:totally|completely)\s+different|unrelated|"
+    r"changing\s+the\s+subject|something\s+else|on\s+another\s+note)\b(?:\s+but\b)?[\s,.:;!?-]*",
+    re.IGNORECASE,
+)
+
+
+def without_topic_change(message: str) -> str:
+    """The message without a leading "different question -" (itself, if it has none or if
+    nothing would be left)."""
+    found = _TOPIC_CHANGE.match(message)
+    rest = message[found.end() :].strip() if found else ""
+    return rest or message
+
+
 @dataclass(frozen=True)
 class FollowupParams:
     """When a message is a follow-up, and how much its context weighs (tuned on
@@ -72,6 +91,8 @@ class Context:
 def refers_back(message: str, params: FollowupParams | None = None) -> bool:
     """Does this message only make sense after the previous one?"""
     params = params or FollowupParams()
+    if without_topic_change(message) != message:
+        return False
     topical = [w for w in tokenize(message) if w not in _VAGUE]
     if len(topical) <= params.max_content_words:
         return True
@@ -103,10 +124,11 @@ def context(
 ) -> Context:
     """The query in the context of its conversation (`encode`: text -> unit vector, cached)."""
     params = params or FollowupParams()
-    vector = encode(query)
     follows = chain(query, history, params)
     if not follows:
-        return Context(query, vector, query)
+        asked = without_topic_change(query)
+        return Context(query, encode(asked), asked)
+    vector = encode(query)
     blended = vector + params.context_weight * encode(follows[-1])
     norm = float(np.linalg.norm(blended))
     if norm > 0:

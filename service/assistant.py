@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from index import Hit, IndexLibraryError
+from index import Hit, IndexLibraryError, without_topic_change
 
 from . import answer as composer
 from . import safety
@@ -132,7 +132,8 @@ class Assistant:
         earlier = [t.content for t in history if t.role == "user"]
         hits = self.engine.index().search(safety.search_text(question, check), k=k, history=earlier)
         judge = composer.judge_for(self.engine.embedder.fingerprint, self.answer_threshold)
-        return composer.compose(question, hits, judge=judge)
+        # "different question - how do we ...": the marker is not part of what is asked
+        return composer.compose(without_topic_change(question), hits, judge=judge)
 
     def warm_up(self) -> None:
         """Load the model and the crisis signals, then the index (which may not exist yet)."""

@@ -493,6 +493,9 @@ _FIRST_PERSON_RISK = [
     _LAST_NIGHT,
     _NOBODY_TO_BLAME,
     _SORRY_NOT_THEIR_FAULT,
+    # the means made ready: "i have the pills ready for tonight", "got the rope sorted"
+    r"\b(i\s+have|ive\s+got|i\s+got|got|have|ive)\s+(the|my|all\s+my|enough|all\s+the)\s+(pills|tablets|meds|"
+    r"paracetamol|rope|blade|blades|razor|knife)\s+(all\s+)?(ready|lined\s+up|counted(\s+out)?|sorted|saved)\b",
     # how far a fall, how much of a thing, would be fatal
     r"\bhow\s+(high|far|tall|deep|long|much|many)\b[^.?!]{0,50}\b(be\s+fatal|fatal|lethal|deadly|to\s+kill\s+(you|me|someone|a\s+person))\b",
 ]
@@ -772,7 +775,7 @@ def _in_the_past(norm: str) -> bool:
 
 
 _QUESTION_IF = re.compile(
-    r"\b(what|how|who|should|do|can|is\s+it)\b[^.!?]{0,40}\bif\s+(a|an|any|someone|somebody|one|people|"
+    r"\b(what|whats|how|who|should|do|can|is\s+it)\b[^.!?]{0,40}\bif\s+(a|an|any|someone|somebody|one|people|"
     r"members?|they|he|she|the|our|your|"
     r"(nobody|no\s*one|noone|hardly\s+anyone|only\s+\w+\s+people)\s+(turns?|shows?|comes?|replies|signs?|books?|volunteers?))\b"
 )
@@ -835,9 +838,6 @@ _AWAY_FOR_A_REASON = re.compile(
     r"(tonights?|todays?|the|this|next|\w+days?)\s+(\w+\s+)?(session|meeting|group|class|event|agm)\b|"
     r"(wont|will\s+not|cant)\s+be\s+at\s+(the\s+)?(group|session|meeting|agm)\s+for\s+(a|the|two|three|\d+)\s+(couple|few|weeks?|months?)\b|"
     r"got\s+a\s+(new\s+)?job|(done|finished)\s+for\s+(the\s+day|today|tonight|the\s+night|the\s+evening|the\s+week)|"
-    # a bad day vented: "I'll be fine after a good sleep, just needed a moan"
-    r"just\s+(needed|wanted)\s+(a|to)\s+(moan|vent|rant|whinge|grumble|let\s+off\s+steam|get\s+(it|that|this)\s+off\s+my\s+chest)\b|"
-    r"(ill|i\s+will)\s+be\s+(fine|ok|okay|alright|all\s+right)\s+(after|once|when|by|tomorrow|in\s+the\s+morning)\b|"
     rf"{_SEE_YOU_SOON}|"
     r"contract\s+(ends|is\s+up|finishes|runs\s+out)|my\s+contract\s+(at|with)|"
     r"maternity|paternity|on\s+leave|annual\s+leave|moving\s+(to|house|away|abroad)|"
@@ -848,6 +848,28 @@ _AWAY_FOR_A_REASON = re.compile(
 )
 # a reason denied is no reason: "not moving house lol, gone gone", "its not because im poorly"
 _DENIED = re.compile(r"\b(not|never|isnt|wasnt|no|nothing\s+to\s+do\s+with)\s+((\w+\s+){0,2})$")
+
+
+# A bad day vented, with an ordinary evening ahead: "I'll be fine after a good sleep, just
+# needed a moan", "going to have an early night"
+_VENTED = re.compile(
+    r"\bjust\s+(need|needed|want|wanted)\s+(a|to)\s+(moan|vent|rant|whinge|grumble|let\s+off\s+steam|"
+    r"get\s+(it|that|this)\s+off\s+my\s+chest)\b|\ban\s+early\s+night\b|\bsleep\s+it\s+off\b"
+    r"|\b(ill|i\s+will)\s+be\s+(fine|ok|okay|alright|all\s+right)\s+(after|once|when|by|tomorrow|"
+    r"in\s+the\s+morning)\b"
+)
+# Means of harm: a bad day vented beside them is no reason ("just needed a moan. i have the
+# pills ready for tonight")
+_MEANS = re.compile(
+    r"\b(pills|tablets|paracetamol|meds|medication|rope|noose|blades?|razors?|knife|knives|"
+    r"ligature|overdose|od)\b"
+)
+
+
+def _excused(norm: str) -> bool:
+    """An ordinary reason for being away is given, or a bad day vented and no means of harm
+    named."""
+    return _given(_AWAY_FOR_A_REASON, norm) or (_given(_VENTED, norm) and not _MEANS.search(norm))
 
 
 def _given(reason: re.Pattern[str], norm: str) -> bool:
@@ -1006,6 +1028,13 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "\\1 is frustrating",
         ),
         (r"\b(ugh|argh|urgh)\s+kill\s+me(\s+now)?\b", "ugh"),
+        (  # "this printer wants me dead", "the rota is trying to kill me"
+            r"\b((this|the|my|that|our)\s+(\w+\s+)?(printer|laptop|computer|spreadsheet|rota|form|forms|wifi|app|"
+            r"website|council|paperwork|admin|job|boss|manager|week|day|heat|weather|commute|traffic|inbox|"
+            r"deadline|funder|funders|committee|kettle|venue|zoom))\s+(wants|want|is\s+trying|s\s+trying|"
+            r"is\s+going|s\s+going|is\s+out)\s+(to\s+)?(me\s+dead|kill\s+me|get\s+me)\b",
+            "\\1 is frustrating me",
+        ),
         (
             r"\b(absolutely\s+|literally\s+|totally\s+)?(killed|kills|killing)\s+me\b(?=[^.?!]{0,50}"
             r"(\b(haha+|lol|lmao|laugh\w*|hilarious|so\s+funny)\b|😂|🤣))",
@@ -1218,6 +1247,15 @@ _ADVICE_QUESTION = re.compile(
 )
 
 
+# Why an organiser asks, said after the question: "I want to be ready", "just want to get it
+# right": read alone, its embedding is close to someone ready to die.
+_WHY_ASKING = re.compile(
+    r"^(so\s+)?(i|we)\s+(just\s+|really\s+)?(want|wanna|need|would\s+like|d\s+like)\s+to\s+(be\s+(ready|prepared)|"
+    r"get\s+(it|this)\s+right|do\s+(it|this)\s+right|know\s+what\s+to\s+(do|say))"
+    r"(\s+(for\s+(it|that|this|when\s+it\s+happens)|in\s+case|if\s+it\s+happens))?\s*[.!]*$"
+)
+
+
 def embeddable(clause: str) -> bool:
     """Whether a clause's own embedding signals can count (see `_own_clause`): the writer's
     own words ("I", "my"), not someone else's reported, and three content words or more
@@ -1243,7 +1281,9 @@ def _own_clause(parts: Sequence[Clause], i: int, found: SafetyResult) -> bool:
         return False
     if _ADVICE_QUESTION.search(own):  # "should i keep phoning her or leave it?"
         return False
-    return embeddable(parts[i].text) and not _given(_AWAY_FOR_A_REASON, near)
+    if _WHY_ASKING.search(own) and i > 0:  # "... if someone discloses? I want to be ready"
+        return False
+    return embeddable(parts[i].text) and not _excused(near)
 
 
 def _assess(
@@ -1278,7 +1318,7 @@ def _assess(
         reasons.append("pattern")
     if any(p.search(norm) for p in _DANGER):
         reasons.append("danger")
-    away = _given(_AWAY_FOR_A_REASON, norm)
+    away = _excused(norm)
     similar = exemplar_similarity is not None and exemplar_similarity >= similarity_threshold
     if similar and not asking_about and not past and not away:
         reasons.append("similarity")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index import HashEmbedder, Index, build
-from index.followup import FollowupParams, chain, context, refers_back
+from index.followup import FollowupParams, chain, context, refers_back, without_topic_change
 from tests.index.test_hybrid import SMALL, CountingEmbedder, src  # noqa: F401  (src: fixture)
 
 FOLLOWUPS = [
@@ -65,6 +65,29 @@ def test_the_context_vector_blends_in_the_topic_question_once():
     assert asked == ["how much?", "What does room hire cost?"]
     alone = context("What does room hire cost?", ["how much?"], encode)
     assert not alone.is_followup and alone.keywords == "What does room hire cost?"
+
+
+@pytest.mark.parametrize(
+    ("message", "asked"),
+    [
+        ("ok totally different thing - can people bring a friend?", "can people bring a friend?"),
+        ("ok ta. unrelated but who paid for it originally?", "who paid for it originally?"),
+        ("Something else: what does co-production mean?", "what does co-production mean?"),
+        ("different question", "different question"),  # nothing else: the message itself
+        ("and what about the other groups?", "and what about the other groups?"),
+    ],
+)
+def test_a_change_of_subject_is_said_and_is_not_what_is_asked(message, asked):
+    assert without_topic_change(message) == asked
+
+
+def test_a_message_that_changes_the_subject_is_never_a_followup():
+    # "ok" opens a follow-up, and the pointer "it" leans on the one before: not after "unrelated"
+    assert refers_back("ok and what about it?")
+    assert not refers_back("ok unrelated, what about it?")
+    vectors = {"what about it?": np.array([1.0, 0.0], dtype=np.float32)}
+    c = context("ok unrelated, what about it?", ["How do we find a room?"], vectors.__getitem__)
+    assert not c.is_followup and c.keywords == "what about it?"  # searched without the marker
 
 
 @pytest.fixture

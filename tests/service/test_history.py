@@ -80,6 +80,17 @@ def test_a_new_question_is_not_dragged_back_to_the_old_topic(client):
     assert _top_section(client, new, [turn(VENUE)]) == "Ground rules"
 
 
+def test_a_change_of_subject_is_answered_as_the_new_question_alone(client):
+    new = "What should the group agree about confidentiality and ground rules?"
+    marked = client.post(
+        "/api/v1/ask",
+        json={"question": f"ok thanks, different question - {new}", "history": [turn(SILENCE)]},
+    ).get_json()
+    alone = client.post("/api/v1/ask", json={"question": new}).get_json()
+    assert marked["answer"] == alone["answer"]
+    assert [c["section"] for c in marked["citations"]] == [c["section"] for c in alone["citations"]]
+
+
 def test_a_full_history_in_any_script_fits_in_the_body_limit(client):
     history = [turn("😀" * 1000, "user" if i % 2 == 0 else "assistant") for i in range(10)]
     question = "How do we choose a venue? " + "ŵ" * 900
