@@ -85,6 +85,7 @@ def test_the_training_data_lives_with_the_service_not_in_the_tests():
         ("was_heldout_round5.jsonl", "safety_heldout5.jsonl"),
         ("was_heldout_round6.jsonl", "safety_heldout6.jsonl"),
         ("was_heldout_round7.jsonl", "safety_heldout7.jsonl"),
+        ("was_heldout_round8.jsonl", "safety_heldout8.jsonl"),
     ):
         assert copy in crisis_model.TRAINING
         assert (crisis_model.DATA / copy).read_bytes() == (TESTS / original).read_bytes()
@@ -219,21 +220,14 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
     }
     copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round4.jsonl")
     assert {t for t, _ in copied} == later and not any(y for _, y in copied)
-    assert "qa_questions_round5.jsonl" in crisis_model.TRAINING
-    latest = {
-        t
-        for source in crisis_model.QA_SOURCES_ROUND5
-        for t, _ in crisis_model.labelled(root / source)
-        if t not in earlier | wanted | later
-    }
-    copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round5.jsonl")
-    assert {t for t, _ in copied} == latest and not any(y for _, y in copied)
-    assert "qa_questions_round6.jsonl" in crisis_model.TRAINING
-    newest = {
-        t
-        for source in crisis_model.QA_SOURCES_ROUND6
-        for t, _ in crisis_model.labelled(root / source)
-        if t not in earlier | wanted | later | latest
-    }
-    copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round6.jsonl")
-    assert {t for t, _ in copied} == newest and not any(y for _, y in copied)
+    seen = earlier | wanted | later
+    for name, sources in (
+        ("qa_questions_round5.jsonl", crisis_model.QA_SOURCES_ROUND5),
+        ("qa_questions_round6.jsonl", crisis_model.QA_SOURCES_ROUND6),
+        ("qa_questions_round7.jsonl", crisis_model.QA_SOURCES_ROUND7),
+    ):
+        assert name in crisis_model.TRAINING
+        new = {t for source in sources for t, _ in crisis_model.labelled(root / source)} - seen
+        copied = crisis_model.labelled(crisis_model.DATA / name)
+        assert {t for t, _ in copied} == new and not any(y for _, y in copied)
+        seen |= new
