@@ -26,8 +26,12 @@ LATER_HELDOUT = [
     "qa_heldout3.jsonl",
     "qa_heldout4.jsonl",
     "qa_heldout5.jsonl",
+    "qa_heldout6.jsonl",
+    "qa_heldout7.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
+    "followups_heldout6.jsonl",
+    "followups_heldout7.jsonl",
 ]
 
 DOCUMENTS = {

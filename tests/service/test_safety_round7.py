@@ -1,8 +1,8 @@
 """Crisis rules written after the first measure of an eighth held-out set (tests/data/
 safety_heldout8.jsonl): a device or a chore that "wants me dead", a bad day vented with an
 ordinary plan for the evening, and a clause of an organiser's question that reads close to a
-crisis only out of context (why the organiser asks). Each test fails without its rule (patterns alone, or the signals
-given explicitly)."""
+crisis only out of context (why the organiser asks). Each test fails without its rule
+(patterns alone, or the signals given explicitly)."""
 
 from __future__ import annotations
 
