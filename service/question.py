@@ -10,6 +10,7 @@ hire" is not "the toolkit says what room hire costs".
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -144,6 +145,7 @@ class Asked:
     kind: str | None
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure, and the same words come back in every passage
 def stem(word: str) -> str:
     """A crude stemmer, enough to match 'venues'/'venue', 'meetings'/'meeting'/'meet' and
     'charges'/'charge' (the first six letters of what is left)."""
@@ -164,7 +166,12 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """The question's meaningful words, stemmed, in order (stop words dropped)."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1]
+    return list(_content_words(text))
+
+
+@functools.lru_cache(maxsize=1 << 11)  # the top passages' sentences are read several times
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1)
 
 
 def clauses(question: str) -> list[str]:
