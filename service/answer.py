@@ -22,6 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from index import Hit
 
 from . import question as q
@@ -133,9 +135,12 @@ def compose(
     *,
     judge: Judge,
     max_words: int = 120,
+    vector: np.ndarray | None = None,
 ) -> Answer:
     """The answer to `question` from its ranked `hits` (their sentence scores are the
-    sentences' cosines with the question); see the module docstring."""
+    sentences' cosines with the question); see the module docstring. `vector`: the question's
+    embedding, which the judge's question prior reads (the search computed it); not for a
+    question of several parts, whose vector is no one part's."""
     hits = list(hits)
     if not hits:
         return Answer(NOT_COVERED, False, [])
@@ -146,7 +151,7 @@ def compose(
     for part in parts:
         runs = (
             _excerpts(part, hits, budget, taken)
-            if judge.judge(part, question, hits).answers
+            if judge.judge(part, question, hits, vector if len(parts) == 1 else None).answers
             else []
         )
         answers.append(runs or None)

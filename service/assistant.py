@@ -130,10 +130,14 @@ class Assistant:
         self, question: str, check: safety.SafetyResult, history: Sequence[Turn], k: int
     ) -> composer.Answer:
         earlier = [t.content for t in history if t.role == "user"]
-        hits = self.engine.index().search(safety.search_text(question, check), k=k, history=earlier)
+        index = self.engine.index()
+        searched = safety.search_text(question, check)
+        hits = index.search(searched, k=k, history=earlier)
+        # the question's own vector, which the search has just encoded (a cache hit)
+        vector = index.query_vector(without_topic_change(searched)) if hits else None
         judge = composer.judge_for(self.engine.embedder.fingerprint, self.answer_threshold)
         # "different question - how do we ...": the marker is not part of what is asked
-        return composer.compose(without_topic_change(question), hits, judge=judge)
+        return composer.compose(without_topic_change(question), hits, judge=judge, vector=vector)
 
     def warm_up(self) -> None:
         """Load the model and the crisis signals, then the index (which may not exist yet)."""

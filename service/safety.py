@@ -493,6 +493,11 @@ _FIRST_PERSON_RISK = [
     _LAST_NIGHT,
     _NOBODY_TO_BLAME,
     _SORRY_NOT_THEIR_FAULT,
+    # letters left for each of the family, with a word of farewell: "wrote a card for each of my
+    # kids, they'll understand one day"
+    r"\b(wrote|written|writing|left|leaving)\s+(a\s+)?(cards?|letters?|notes?)\s+(for|to)\s+(each|every|all)\s+"
+    r"(of\s+)?(my|the)\s+(\w+\s+)?(kids|children|family|sons|daughters|grandchildren|friends|loved\s+ones)\b"
+    r"(?=[^?]*\b(understand|sorry|goodbye|forgive|miss\s+me|without\s+me|better\s+off)\b)",
     # the means made ready: "i have the pills ready for tonight", "got the rope sorted"
     r"\b(i\s+have|ive\s+got|i\s+got|got|have|ive)\s+(the|my|all\s+my|enough|all\s+the)\s+(pills|tablets|meds|"
     r"paracetamol|rope|blade|blades|razor|knife)\s+(all\s+)?(ready|lined\s+up|counted(\s+out)?|sorted|saved)\b",
@@ -709,6 +714,8 @@ _NOT_REPORTED = re.compile(
     r"(said|told|saying|telling|written|wrote|writing|posted|shared)\b"
     # the writer's own, with "I" dropped: "Said my goodbyes today", "wrote my last note"
     r"|(^|[.!?,]\s*)(said|wrote|written|writing|told|posted)\s+my\b"
+    # "wrote a card for each of my kids": a letter written, not words reported
+    r"|(^|[.!?,]\s*)(wrote|written|writing)\s+(a\s+)?(cards?|letters?|notes?)\s+(for|to)\s+(each|every|all)\b"
     r"|\b(letters|notes)\s+to\s+(everyone|all|\w+)\s+saying\b"
     r"|\b(i|ive|i\s+have|im|i\s+am)\s+(just\s+|been\s+)?(left|written|wrote|writing|leaving)\s+(a\s+|my\s+)?"
     r"(letters?|notes?)\b[^.?!]{0,50}\bsaying\b"

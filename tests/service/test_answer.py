@@ -141,7 +141,7 @@ def test_no_hits_no_answer():
 class PartJudge:
     """Answers the parts that mention a venue, declines the others."""
 
-    def judge(self, asked: q.Asked, whole: str, hits) -> Verdict:
+    def judge(self, asked: q.Asked, whole: str, hits, vector=None) -> Verdict:
         return Verdict("venue" in asked.text, 1.0)
 
 

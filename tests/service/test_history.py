@@ -96,3 +96,21 @@ def test_a_full_history_in_any_script_fits_in_the_body_limit(client):
     question = "How do we choose a venue? " + "ŵ" * 900
     r = client.post("/api/v1/ask", json={"question": question, "history": history})
     assert r.status_code == 200, r.get_data(as_text=True)[:200]
+
+
+def test_the_judge_reads_the_vector_the_search_computed(app, client, monkeypatch):
+    from service import answer as composer
+
+    seen = []
+    real = composer.compose
+
+    def recording(question, hits, *, judge, vector=None, **kwargs):
+        seen.append(vector)
+        return real(question, hits, judge=judge, vector=vector, **kwargs)
+
+    monkeypatch.setattr(composer, "compose", recording)
+    question = "What should the group agree about confidentiality and ground rules?"
+    r = client.post("/api/v1/ask", json={"question": f"different question - {question}"})
+    assert r.status_code == 200 and len(seen) == 1
+    # the vector of the question as searched (without the marker): the search cache's own
+    assert seen[0] is app.extensions["toolkit"].index().query_vector(question)

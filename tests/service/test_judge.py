@@ -18,6 +18,7 @@ from service.judge import (
     ANSWER_SHARE,
     FEATURES,
     MODEL_PATH,
+    PRIOR,
     TRAINING,
     LearnedJudge,
     ScoreThreshold,
@@ -103,11 +104,13 @@ def test_stemming_matches_plurals_and_verb_forms():
 
 def test_the_shipped_weights_read_the_same_features():
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert tuple(data["features"]) == FEATURES
+    assert tuple(data["features"]) == (*FEATURES, PRIOR)
     judge = LearnedJudge.from_dict(data)
-    assert 0 < judge.threshold < 1 and len(judge.weights) == len(FEATURES)
+    assert 0 < judge.threshold < 1 and len(judge.weights) == len(FEATURES) + 1
+    assert judge.prior is not None and judge.prior.weights.shape == (384,)  # MiniLM's vectors
     again = LearnedJudge.from_dict(judge.to_dict())
     assert np.allclose(again.weights, judge.weights) and again.threshold == judge.threshold
+    assert np.allclose(again.prior.weights, judge.prior.weights)
     # every development set, the earlier held-out ones included (dev, was held out)
     assert data["trained_on"] == [rel for _, rel in TRAINING]
     assert {"tests/data/qa_heldout.jsonl", "tests/data/qa_heldout2.jsonl"} <= set(
@@ -276,26 +279,71 @@ def test_the_threshold_answers_the_share_of_answerable_examples():
     assert np.mean(p[y == 1] >= np.nextafter(cut, 1)) < ANSWER_SHARE  # the highest such cut
 
 
-def test_leave_one_set_out_never_trains_on_the_set_it_judges(monkeypatch):
-    rng = np.random.default_rng(0)
+def _sets(rng) -> dict:
     sets = {}
     for name, n in (("a", 30), ("b", 40), ("c", 50)):
         y = np.arange(n) % 2
         x = rng.normal(size=(n, len(FEATURES))) + y[:, None]
-        sets[name] = (x, y)
-    sizes = []
-    real_fit = judge_module.fit
+        v = rng.normal(size=(n, 8)) + y[:, None]  # question vectors
+        sets[name] = (x, y, v)
+    return sets
+
+
+def test_leave_one_set_out_never_trains_on_the_set_it_judges(monkeypatch):
+    sets = _sets(np.random.default_rng(0))
+    sizes, prior_sizes = [], []
+    real_fit, real_prior = judge_module.fit, judge_module.fit_prior
 
     def recording_fit(x, y, fingerprint, c=judge_module.TRAIN_C):
         sizes.append(len(y))
         return real_fit(x, y, fingerprint, c)
 
+    def recording_prior(v, y, c=judge_module.PRIOR_C):
+        prior_sizes.append(len(y))
+        return real_prior(v, y, c)
+
     monkeypatch.setattr(judge_module, "fit", recording_fit)
+    monkeypatch.setattr(judge_module, "fit_prior", recording_prior)
     figures = leave_one_set_out(sets, "fp")
     assert sizes == [90, 80, 70]  # all but a, all but b, all but c
+    # leaving out a: the priors for b's and c's inputs (trained on c, then b), then on both
+    assert prior_sizes[:3] == [50, 40, 90] and max(prior_sizes) == 90
     assert all(
         0.5 < answered <= 1 and 0.5 < declined <= 1 for answered, declined in figures.values()
     )
+
+
+def test_a_sets_question_prior_input_comes_from_a_prior_that_never_saw_it():
+    sets = _sets(np.random.default_rng(1))
+    seen = []
+    real_prior = judge_module.fit_prior
+
+    def recording_prior(v, y, c=judge_module.PRIOR_C):
+        seen.append({tuple(row) for row in v})
+        return real_prior(v, y, c)
+
+    judge_module.fit_prior, original = recording_prior, judge_module.fit_prior
+    try:
+        judge = judge_module.train_judge(sets, "fp")
+    finally:
+        judge_module.fit_prior = original
+    for (_, _, v), rows in zip(sets.values(), seen[:3], strict=True):
+        assert not {tuple(r) for r in v} & rows
+    assert judge.prior is not None and len(seen[-1]) == 120  # the kept prior: every set
+
+
+def test_the_question_prior_moves_the_decision_and_weighs_nothing_when_absent():
+    n = len(FEATURES)
+    prior = judge_module.QuestionPrior(np.array([5.0, 0.0]), 0.0)
+    weights = np.append(np.zeros(n), 4.0)  # only the prior counts
+    mean, scale = np.append(np.zeros(n), 0.5), np.ones(n + 1)
+    judge = LearnedJudge(weights, 0.0, mean, scale, 0.5, "fp", prior)
+    asked = "how long should a Bipolar UK session be?"
+    hits = [_hit(1, ["Bipolar UK's sessions last about ninety minutes with a break."])]
+    part = q.parts(asked)[0]
+    assert judge.judge(part, asked, hits, np.array([1.0, 0.0])).answers  # p(prior) ~ 1
+    assert not judge.judge(part, asked, hits, np.array([-1.0, 0.0])).answers  # ~ 0
+    assert judge.judge(part, asked, hits).probability == pytest.approx(0.5)  # no vector
 
 
 def test_parts_without_a_kind_are_answerable():
@@ -323,7 +371,8 @@ def real(tmp_path_factory) -> Index:
 def _answer(index: Index, question: str):
     judge = for_model(index.embedder.fingerprint, 0.374)
     assert isinstance(judge, LearnedJudge)
-    return compose(question, index.search(question, k=5), judge=judge)
+    vector = index.query_vector(question)  # as the service gives it: the search's own vector
+    return compose(question, index.search(question, k=5), judge=judge, vector=vector)
 
 
 # Worded afresh (none of these is in the development sets the judge was trained on).

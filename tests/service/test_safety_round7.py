@@ -61,3 +61,18 @@ def test_why_an_organiser_asks_is_not_a_crisis_clause():
     message = "What's the best way to respond if someone discloses? I want to kill myself"
     parts = tuple(Clause(t, 0.3, 0.0) for t in clauses(message))
     assert assess(message, 0.4, crisis_probability=0.01, parts=parts).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "wrote a card for each of my kids, they'll understand one day",
+        "I've written letters to all my family. tell them I'm sorry",
+    ],
+)
+def test_letters_left_for_each_of_the_family_with_a_farewell_are_a_crisis(message):
+    assert assess(message).crisis
+
+
+def test_cards_for_the_family_without_a_farewell_are_not():
+    assert not assess("I wrote a card for each of my kids for their first day at school").crisis
