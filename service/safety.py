@@ -724,6 +724,8 @@ _NOT_REPORTED = re.compile(
 _THEIR_WORDS = re.compile(
     r"\b(he|she|they|member|members|friend|someone|somebody|people|partner)\b[^.?!]{0,30}\b(said|says|told|tells|"
     r"wrote|writes|mentioned|disclosed|shared|texted|messaged|posted)\b"
+    # someone else's request reported: "(she) made me swear not to tell anyone"
+    r"|\bmade\s+me\s+(swear|promise)\b"
 )
 # Experience placed in the past ("I was suicidal years ago, am I ready to facilitate?"): a risk
 # the writer has come through is not a crisis now, unless something in the message says it is
@@ -862,6 +864,8 @@ _DENIED = re.compile(r"\b(not|never|isnt|wasnt|no|nothing\s+to\s+do\s+with)\s+((
 _VENTED = re.compile(
     r"\bjust\s+(need|needed|want|wanted)\s+(a|to)\s+(moan|vent|rant|whinge|grumble|let\s+off\s+steam|"
     r"get\s+(it|that|this)\s+off\s+my\s+chest)\b|\ban\s+early\s+night\b|\bsleep\s+it\s+off\b"
+    r"|\b(looking\s+forward\s+to|cant\s+wait\s+for)\s+(the\s+|our\s+|my\s+)?(group|session|meeting|weekend|holiday|"
+    r"thursday|monday|tuesday|wednesday|friday|saturday|sunday|tomorrow|next\s+week)\b"
     r"|\b(ill|i\s+will)\s+be\s+(fine|ok|okay|alright|all\s+right)\s+(after|once|when|by|tomorrow|"
     r"in\s+the\s+morning)\b"
 )
@@ -1053,6 +1057,24 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "will be cross with me",
         ),
         (r"\bshoot\s+me\s+now\b", "ugh"),
+        (  # "I'll kill him if he's late with the keys again lol"
+            r"\b(i'?ll|i\s+will|im\s+gonna|i'm\s+gonna|im\s+going\s+to|i'm\s+going\s+to)\s+(kill|murder|strangle|"
+            r"throttle)\s+(him|her|them|you|the\s+\w+)\b(?=[^.?!]{0,60}(\b(lol|haha+|lmao|jk)\b|😂|🤣))",
+            "I'll be cross with \\3",
+        ),
+        (  # "laughed so hard I nearly died", "nearly died laughing 😂"
+            r"\b(nearly|almost|practically)\s+(died|dying|wet\s+myself)\b(?=[^.?!]{0,40}(\b(laugh\w*|lol|haha+|lmao)\b|😂|🤣))"
+            r"|(?<=laughed\s)[^.?!]{0,30}\b(nearly|almost)\s+died\b",
+            "laughed a lot",
+        ),
+        (
+            r"\b(is|s|was|are)\s+(absolute\s+|sheer\s+|a\s+)?murder\s+(to|on|getting|trying)\b",
+            "is hard work \\3",
+        ),
+        (
+            r"\b(throw|chuck|lob|hurl)\s+(it|this|that|them|the\s+\w+)\s+out\s+(of\s+)?the\s+window\b",
+            "get rid of \\2",
+        ),
         (r"\b(die|died|dying)\s+a\s+death\b", "flopped"),
         (r"\bover\s+my\s+dead\s+body\b", "never"),
         (r"\bsuicide\s+mission\b", "very hard task"),
@@ -1244,7 +1266,7 @@ _BEREAVEMENT = re.compile(
 # the overdose parts?"); read alone its embedding is close to someone asking for help.
 _ADVICE_QUESTION = re.compile(
     r"^(what|how)\s+(am|do|should|can|shall|would|could)\s+(i|we)\s+(meant\s+to\s+|supposed\s+to\s+|best\s+)?"
-    r"(do|say|handle|respond|reply|tell|word|put|write|deal|approach|phrase|answer)\b(?![^?]*\b(myself|me|my\s+life)\b)"
+    r"(be\s+doing|be\s+saying|do|say|handle|respond|reply|tell|word|put|write|deal|approach|phrase|answer)\b(?![^?]*\b(myself|me|my\s+life)\b)"
     r"|^(should|shall|do|can|could|would)\s+(i|we)\s+[^?]{0,80}\bor\s+(just\s+)?(leave|let|wait|ignore|not|say\s+nothing|"
     r"do\s+nothing|keep|stop|tell|ask|call|ring|phone|email|text)\b[^?]*\??$"
     r"|^(should|shall|do|can|could)\s+(i|we)\s+(warn|tell|mention|ask|let|invite|include|remind|check|contact|phone|ring|"
