@@ -42,10 +42,10 @@ DATA = Path(__file__).with_name("data") / "crisis"
 # (qa_questions_round3: the questions of the answer judge's development sets, QA_SOURCES, that
 # qa_questions.jsonl lacks: everyday practical questions, the learned signal's commonest
 # false alarm once messages with a disclosure inside a practical question were trained on)
-# (was_heldout_round1..8: copies of tests/data/safety_test.jsonl, safety_heldout.jsonl and
-# safety_heldout3..8.jsonl, the held-out sets of earlier rounds, development data since they
-# were reported; qa_questions_round4 to _round7: the questions of qa_heldout3/4.jsonl and of
-# qa_heldout5..7 with their follow-up sets, likewise)
+# (was_heldout_round1..9: copies of tests/data/safety_test.jsonl, safety_heldout.jsonl and
+# safety_heldout3..9.jsonl, the held-out sets of earlier rounds, development data since they
+# were reported; qa_questions_round4 to _round8: the questions of qa_heldout3/4.jsonl and of
+# qa_heldout5..8 with their follow-up sets, likewise)
 # (round4: keyword traps of many kinds, practical questions with typos, indirect and coded
 # crises, someone else in danger now: registers the other files lack)
 TRAINING = (
@@ -67,6 +67,8 @@ TRAINING = (
     "qa_questions_round6.jsonl",
     "was_heldout_round8.jsonl",
     "qa_questions_round7.jsonl",
+    "was_heldout_round9.jsonl",
+    "qa_questions_round8.jsonl",
 )
 # labelled sets training never reads, reported by `check` when present (every earlier set is
 # development data now: pass a new held-out set to `check` as an argument)
@@ -87,6 +89,8 @@ QA_SOURCES_ROUND5 = ("tests/data/qa_heldout5.jsonl", "tests/data/followups_heldo
 QA_SOURCES_ROUND6 = ("tests/data/qa_heldout6.jsonl", "tests/data/followups_heldout6.jsonl")
 # ... and qa_questions_round7.jsonl's (dev, the second set held out in round 5)
 QA_SOURCES_ROUND7 = ("tests/data/qa_heldout7.jsonl", "tests/data/followups_heldout7.jsonl")
+# ... and qa_questions_round8.jsonl's (dev, the third set held out in round 5)
+QA_SOURCES_ROUND8 = ("tests/data/qa_heldout8.jsonl", "tests/data/followups_heldout8.jsonl")
 TRAIN_C = 4.0  # inverse regularisation, chosen by cross-validation on the development data
 THRESHOLD = 0.65  # probability for the whole message (chosen by cross-validation)
 PART_THRESHOLD = 0.85  # for one clause of several (safety.clauses): short parts are noisier

@@ -71,6 +71,7 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout5.jsonl"),  # dev (was held out, round 4)
     ("bundled", "tests/data/qa_heldout6.jsonl"),  # dev (was held out, round 5)
     ("bundled", "tests/data/qa_heldout7.jsonl"),  # dev (was held out, round 5, second set)
+    ("bundled", "tests/data/qa_heldout8.jsonl"),  # dev (was held out, round 5, third set)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",

@@ -86,6 +86,7 @@ def test_the_training_data_lives_with_the_service_not_in_the_tests():
         ("was_heldout_round6.jsonl", "safety_heldout6.jsonl"),
         ("was_heldout_round7.jsonl", "safety_heldout7.jsonl"),
         ("was_heldout_round8.jsonl", "safety_heldout8.jsonl"),
+        ("was_heldout_round9.jsonl", "safety_heldout9.jsonl"),
     ):
         assert copy in crisis_model.TRAINING
         assert (crisis_model.DATA / copy).read_bytes() == (TESTS / original).read_bytes()
@@ -225,6 +226,7 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
         ("qa_questions_round5.jsonl", crisis_model.QA_SOURCES_ROUND5),
         ("qa_questions_round6.jsonl", crisis_model.QA_SOURCES_ROUND6),
         ("qa_questions_round7.jsonl", crisis_model.QA_SOURCES_ROUND7),
+        ("qa_questions_round8.jsonl", crisis_model.QA_SOURCES_ROUND8),
     ):
         assert name in crisis_model.TRAINING
         new = {t for source in sources for t, _ in crisis_model.labelled(root / source)} - seen
