@@ -553,3 +553,19 @@ def test_at_200_percent_zoom_a_first_open_shows_the_title_and_the_crisis_note(op
     page.evaluate(STILL_JS)
     assert not fully_visible(page, ".tk-note")
     assert page.evaluate(LINES_JS, ".tk-answer")["shown"] >= 1
+
+
+def test_the_crisis_buttons_hover_keeps_3_to_1_on_the_dark_crisis_box(open_tab, servers):
+    tab = open_tab(viewport=DESKTOP, color_scheme="dark")
+    page = tab.page
+    page.goto(f"{servers['partner'].url}/")
+    page.locator(".tk-launcher").wait_for(state="visible")
+    open_widget(page)
+    settle(page)
+    ask(page, CRISIS)
+    contact = page.locator(".tk-crisis .tk-contact").first
+    contact.hover()
+    settle(page)
+    measured = page.evaluate(COLOURS_JS)
+    hovered = [u for u in measured["ui"] if "tk-contact" in u[0]]
+    assert hovered and all(u[1] >= 3 for u in hovered), hovered
