@@ -83,14 +83,26 @@ QA_SOURCES = (
 )
 # ... and qa_questions_round4.jsonl's (dev, was held out)
 QA_SOURCES_ROUND4 = ("tests/data/qa_heldout3.jsonl", "tests/data/qa_heldout4.jsonl")
-# ... and qa_questions_round5.jsonl's (dev, was held out in round 4)
-QA_SOURCES_ROUND5 = ("tests/data/qa_heldout5.jsonl", "tests/data/followups_heldout5.jsonl")
-# ... and qa_questions_round6.jsonl's (dev, was held out in round 5)
-QA_SOURCES_ROUND6 = ("tests/data/qa_heldout6.jsonl", "tests/data/followups_heldout6.jsonl")
-# ... and qa_questions_round7.jsonl's (dev, the second set held out in round 5)
-QA_SOURCES_ROUND7 = ("tests/data/qa_heldout7.jsonl", "tests/data/followups_heldout7.jsonl")
-# ... and qa_questions_round8.jsonl's (dev, the third set held out in round 5)
-QA_SOURCES_ROUND8 = ("tests/data/qa_heldout8.jsonl", "tests/data/followups_heldout8.jsonl")
+# ... and, in order, each later copy's: a QA held-out set and its follow-ups (dev, were held
+# out in rounds 4 and 5), the questions no earlier copy has
+QA_SOURCES_LATER = {
+    "qa_questions_round5.jsonl": (
+        "tests/data/qa_heldout5.jsonl",
+        "tests/data/followups_heldout5.jsonl",
+    ),
+    "qa_questions_round6.jsonl": (
+        "tests/data/qa_heldout6.jsonl",
+        "tests/data/followups_heldout6.jsonl",
+    ),
+    "qa_questions_round7.jsonl": (
+        "tests/data/qa_heldout7.jsonl",
+        "tests/data/followups_heldout7.jsonl",
+    ),
+    "qa_questions_round8.jsonl": (
+        "tests/data/qa_heldout8.jsonl",
+        "tests/data/followups_heldout8.jsonl",
+    ),
+}
 TRAIN_C = 4.0  # inverse regularisation, chosen by cross-validation on the development data
 THRESHOLD = 0.65  # probability for the whole message (chosen by cross-validation)
 PART_THRESHOLD = 0.85  # for one clause of several (safety.clauses): short parts are noisier

@@ -222,12 +222,10 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
     copied = crisis_model.labelled(crisis_model.DATA / "qa_questions_round4.jsonl")
     assert {t for t, _ in copied} == later and not any(y for _, y in copied)
     seen = earlier | wanted | later
-    for name, sources in (
-        ("qa_questions_round5.jsonl", crisis_model.QA_SOURCES_ROUND5),
-        ("qa_questions_round6.jsonl", crisis_model.QA_SOURCES_ROUND6),
-        ("qa_questions_round7.jsonl", crisis_model.QA_SOURCES_ROUND7),
-        ("qa_questions_round8.jsonl", crisis_model.QA_SOURCES_ROUND8),
-    ):
+    assert list(crisis_model.QA_SOURCES_LATER) == [
+        f"qa_questions_round{n}.jsonl" for n in (5, 6, 7, 8)
+    ]
+    for name, sources in crisis_model.QA_SOURCES_LATER.items():
         assert name in crisis_model.TRAINING
         new = {t for source in sources for t, _ in crisis_model.labelled(root / source)} - seen
         copied = crisis_model.labelled(crisis_model.DATA / name)
