@@ -16,8 +16,7 @@ of it) and its top passages:
   and whether the question names something (a town, a company) or uses words that the
   passages never contain;
 - whether a best sentence says outright that the detail is not known or not given (quoting
-  that is the right answer).
-
+  that is the right answer);
 - how often questions like this one were answerable in the development data: a logistic
   regression over the question's own embedding (the vector the search computed: no extra
   encode), whose output is one more feature ("question_prior"). It learns what kinds of
@@ -250,13 +249,19 @@ class LearnedJudge:
         z = float(((values - self.mean) / self.scale) @ self.weights + self.bias)
         return _sigmoid(z)
 
+    def prior_input(self, vector: np.ndarray | None) -> float:
+        """The question prior of `vector`, or its training mean (which weighs nothing) when
+        there is no vector (None; NaN in training: a part of a multi-part question)."""
+        assert self.prior is not None
+        if vector is None or np.isnan(vector).any():
+            return float(self.mean[len(FEATURES)])
+        return self.prior.probability(vector)
+
     def inputs(self, values: dict[str, float], vector: np.ndarray | None) -> np.ndarray:
-        """The model's input row: the features, then the question prior (its training mean,
-        which weighs nothing, when the question's vector is not given)."""
+        """The model's input row: the features, then the question prior (`prior_input`)."""
         row = [values[name] for name in FEATURES]
         if self.prior is not None:
-            neutral = float(self.mean[len(FEATURES)])
-            row.append(neutral if vector is None else self.prior.probability(vector))
+            row.append(self.prior_input(vector))
         return np.asarray(row, dtype=np.float64)
 
     def judge(
@@ -458,13 +463,10 @@ def _prior_input(prior: QuestionPrior, vector: np.ndarray) -> float:
 
 def _probabilities(judge: LearnedJudge, x: np.ndarray, v: np.ndarray) -> np.ndarray:
     """The judge's probabilities of feature rows `x` with question vectors `v` (NaN: none)."""
-    assert judge.prior is not None
-    neutral = float(judge.mean[len(FEATURES)])
-    p = [_prior_input(judge.prior, q) for q in v]
     return np.array(
         [
-            judge.probability(np.append(row, neutral if math.isnan(a) else a))
-            for row, a in zip(x, p, strict=True)
+            judge.probability(np.append(row, judge.prior_input(q)))
+            for row, q in zip(x, v, strict=True)
         ]
     )
 
