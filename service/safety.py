@@ -258,7 +258,11 @@ _WINDING_UP_SIGNS = tuple(
         r"\b(wont|will\s+not|dont)\s+need\s+(them|it|any\s+of\s+(it|them))\s+(after|past|any\s*more|where)\b",
         r"\bso\s+(nobody|no\s*one)\s+(has|have|is|will)\s+(to|left|have)\b",
         r"\b(weirdly|strangely|oddly|really)\s+calm\b",
-        r"\b(given|gave|giving)\s+away\s+(my|all\s+my|most\s+of\s+my)\b|\bsold\s+my\s+(bike|car|guitar|things|stuff)\b",
+        r"\b(given|gave|giving)\s+away\s+(my|all\s+my|most\s+of\s+my)\b|\bsold\s+my\s+(bike|car|guitar|things|stuff)\b"
+        r"|\b(given|gave|giving|give)\s+(all\s+|most\s+)?(of\s+)?my\s+(\w+\s+){0,2}away\b",
+        # the end the order is for: "before I end it", "if I die" (with another sign)
+        r"\bbefore\s+i\s+(end\s+it|go|die|do\s+it)\b(?!\s+(on|to|for|with|home|away|out|back|in|into|off|up|down|"
+        r"over|through|the|a|my|this|that|any|some|shopping|abroad))|\b(if|when|once)\s+i\s+(die|am\s+dead|pass\s+away)\b",
         r"\b(sorted|made|written|updated)\s+my\s+will\b",
     )
 )
@@ -319,6 +323,9 @@ _FIRST_PERSON_RISK = [
     r"a\s+venue|a\s+treasurer|help\s+from|more\s+help)))|carry\s+on|do\s+this\s+any\s*more|take\s+(it|this)\s+any\s*more|keep\s+(my ?self|me)\s+safe)\b",
     r"\bbetter\s+off\s+(without\s+me|dead|if\s+i\s+(was|were)(\s+not|nt)?\s+(here|around|gone|dead|alive))\b",
     r"\b(if|when)\s+i\s+(just\s+)?(disappeared|was\s+gone|died|vanished)\b",
+    # "what happens to my role if I die? asking because I plan to soon"
+    r"\b(if|when)\s+i\s+(die|am\s+dead|pass\s+away)\b[^.?!]{0,30}[.?!]*[^.?!]{0,40}\b(plan|planning|intend|intending|"
+    r"mean|going|gonna)\s+to\s+(soon|shortly|before\s+long|this\s+(week|weekend|month)|tonight|tomorrow)\b",
     r"\b(disappear|gone)\s+for\s+good\b",
     r"\b(said|saying)\s+(my\s+)?goodbyes?\b",
     r"\b(written|wrote|writing)\s+(a\s+|my\s+)?(suicide\s+)?(note|letters?|goodbye)\b"
@@ -815,6 +822,15 @@ _PERSON_WORD = re.compile(
 _WRITER = frozenset("i im ive id ill me we weve were wed us".split())
 
 
+# A risk denied ("I'm not suicidal or anything, just lonely"): the patterns read the message
+# without it (what else it says still counts); "not suicidal yet" is no denial
+_DENIED_RISK = re.compile(
+    r"\b(im|i\s+am|i\s+m)\s+(really\s+|honestly\s+|definitely\s+|absolutely\s+|defo\s+)?not\s+(feeling\s+|being\s+)?"
+    r"suicidal\b(?!\s+(yet|but))(\s+or\s+anything(\s+like\s+that)?)?"
+    r"|\b(im|i\s+am)\s+not\s+(going|gonna)\s+to\s+(kill|hurt|harm)\s+my\s*self\b(?!\s+(yet|but))"
+)
+
+
 def _own_match(pattern: re.Pattern[str], norm: str) -> bool:
     """Whether `pattern` finds the writer's own risk in `norm`: a match that says "I" or
     "myself" itself, or whose nearest person before it (in its sentence) is the writer or
@@ -877,10 +893,27 @@ _MEANS = re.compile(
 )
 
 
+# A change of medication by a prescriber ("my GP upped my mirtazapine and I'm sleeping loads"):
+# its effects read close to an overdose out of context; not when the amount is the risk
+_PRESCRIBED = re.compile(
+    r"\b(gp|doctor|dr|docs?|psychiatrist|consultant|prescriber|nurse|pharmacist|cpn|care\s+team)\s+(has\s+|have\s+|just\s+|"
+    r"recently\s+)?(upped|increased|raised|lowered|reduced|changed|switched|doubled|halved|adjusted|put\s+me\s+on|"
+    r"started\s+me\s+on|prescribed|took\s+me\s+off)\b"
+)
+_AMOUNT_AT_RISK = re.compile(
+    r"\b(all\s+(of\s+)?(them|it|my|the)|whole\s+(box|packet|pack|bottle|lot|strip)|a\s+load|loads\s+of\s+(them|my|the)|"
+    r"too\s+many|at\s+once|stockpil\w*|sav(e|ed|ing)\s+(them\s+|it\s+)?up|hoard\w*|overdose\w*|od|double\s+dose)\b"
+)
+
+
 def _excused(norm: str) -> bool:
-    """An ordinary reason for being away is given, or a bad day vented and no means of harm
-    named."""
-    return _given(_AWAY_FOR_A_REASON, norm) or (_given(_VENTED, norm) and not _MEANS.search(norm))
+    """An ordinary reason for being away is given, a bad day vented and no means of harm
+    named, or a prescribed change of medication with no amount that is the risk."""
+    return (
+        _given(_AWAY_FOR_A_REASON, norm)
+        or (_given(_VENTED, norm) and not _MEANS.search(norm))
+        or (_given(_PRESCRIBED, norm) and not _AMOUNT_AT_RISK.search(norm))
+    )
 
 
 def _given(reason: re.Pattern[str], norm: str) -> bool:
@@ -1273,6 +1306,11 @@ _ADVICE_QUESTION = re.compile(
     r"email|text|message|pull|challenge|move|split|charge|offer|give)\s+(people|members?|them|him|her|everyone|the\s+group|"
     r"the\s+others|someone|the\s+\w+)\b"
     r"|^(do|should|must|shall)\s+(i|we)\s+(need\s+to\s+|have\s+to\s+)?(do|say)\s+(anything|something)\b"
+    # "anything else I should be doing?", "what else can we do?"
+    r"|^(is\s+there\s+)?(anything|something)\s+(else\s+)?(that\s+)?(i|we)\s+(should|could|can|ought\s+to|need\s+to|must)\s+"
+    r"(be\s+)?(doing|do|saying|say|trying|try|offering|offer|checking|check)\b(?![^?]*\b(myself|me|my\s+life)\b)"
+    r"|^what\s+else\s+(should|could|can|shall|do|must)\s+(i|we)\s+(be\s+)?(doing|do|say|try|offer|check)\b"
+    r"(?![^?]*\b(myself|me|my\s+life)\b)"
 )
 
 
@@ -1331,7 +1369,8 @@ def _assess(
     past = _in_the_past(norm)
     if content_words(norm) < MIN_CONTENT_WORDS:  # "hi", "ok", "?": the embedding means nothing
         exemplar_similarity = crisis_probability = None
-    matched = [p.pattern for p in _FIRST_PERSON if _own_match(p, norm)]
+    undenied = _DENIED_RISK.sub(" ", norm)
+    matched = [p.pattern for p in _FIRST_PERSON if _own_match(p, undenied)]
     # a risk said of someone else ("they're going to end it tonight") is theirs: an emergency
     # when it is happening now, as for a risk topic
     theirs = any(p.search(norm) for p in _FIRST_PERSON if p.pattern not in matched)
@@ -1343,7 +1382,7 @@ def _assess(
     reasons: list[str] = []
     # First-person risk counts even from a facilitator, unless it is someone else's words or
     # a past the writer has come through.
-    if matched and not past and _own_words(norm, matched):
+    if matched and not past and _own_words(undenied, matched):
         reasons.append("pattern")
     if any(p.search(norm) for p in _DANGER):
         reasons.append("danger")
