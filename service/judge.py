@@ -71,6 +71,7 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout6.jsonl"),  # dev (was held out, round 5)
     ("bundled", "tests/data/qa_heldout7.jsonl"),  # dev (was held out, round 5, second set)
     ("bundled", "tests/data/qa_heldout8.jsonl"),  # dev (was held out, round 5, third set)
+    ("bundled", "tests/data/qa_heldout9.jsonl"),  # dev (was held out, round 6)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",
