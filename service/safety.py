@@ -906,13 +906,24 @@ _AMOUNT_AT_RISK = re.compile(
 )
 
 
+# Care not to take too much: "the most paracetamol you can take ... I want to make sure I don't
+# go over" is the opposite of a risk
+_SAFE_DOSE = re.compile(
+    r"\b(make\s+sure|check)\s+(that\s+)?(i|we|they|she|he)\s+(dont|do\s+not|doesnt|does\s+not|never|arent|am\s+not)\s+"
+    r"(go\s+over|exceed|take\s+too\s+(many|much)|overdo\s+it)\b|\b(safe|maximum|max|recommended)\s+(daily\s+)?(dose|amount|limit)\b"
+    r"|\bstay\s+(under|within|below)\s+the\s+(daily\s+)?(limit|dose|maximum)\b"
+)
+
+
 def _excused(norm: str) -> bool:
     """An ordinary reason for being away is given, a bad day vented and no means of harm
-    named, or a prescribed change of medication with no amount that is the risk."""
+    named, a prescribed change of medication with no amount that is the risk, or care not to
+    take too much."""
     return (
         _given(_AWAY_FOR_A_REASON, norm)
         or (_given(_VENTED, norm) and not _MEANS.search(norm))
         or (_given(_PRESCRIBED, norm) and not _AMOUNT_AT_RISK.search(norm))
+        or _given(_SAFE_DOSE, norm)
     )
 
 

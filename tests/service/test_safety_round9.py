@@ -107,3 +107,21 @@ def test_but_not_when_the_amount_is_the_risk():
     parts = tuple(Clause(t, 0.3, 0.97 if "upped" in t else 0.05) for t in clauses(message))
     result = assess(message, 0.3, crisis_probability=0.3, probability_threshold=0.65, parts=parts)
     assert result.crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "most ibuprofen you can have in a day? bad back, I want to make sure I dont go over",
+        "whats the max dose of co-codamol for toothache, I dont want to overdo it",
+    ],
+)
+def test_care_not_to_take_too_much_is_an_ordinary_reason(message):
+    parts = tuple(Clause(t, 0.4, 0.95) for t in clauses(message))
+    result = assess(message, 0.4, crisis_probability=0.95, probability_threshold=0.65, parts=parts)
+    assert not result.crisis, result.reasons
+
+
+def test_but_asking_how_many_would_kill_is_a_crisis():
+    message = "how many paracetamol would it take to not wake up? I want to make sure I do it right"
+    assert assess(message, 0.4, crisis_probability=0.95, probability_threshold=0.65).crisis
