@@ -34,6 +34,11 @@ _TABLE_MARK = re.compile(r"\s\|\s|\t|\s{3,}")
 _CAPITALISED_RUN = re.compile(  # or a table's heading row after a colon: "...: Value What it"
     r"(?:\b[A-Z][a-z]*\b[^\w,.;:]+){6,}|:\s+[A-Z][a-z]+\s+[A-Z]"
 )
+# A two-column table read row by row: one cell's text runs into the next row's question with
+# no stop between them ("... larger providers Who should design it?")
+_CELL_INTO_QUESTION = re.compile(
+    r"[a-z0-9,;)]\s+(?:What|Who|How|When|Where|Why|Which|Should|Do|Does|Is|Are|Can|Will)\s[^.!?]*\?$"
+)
 _LABEL = re.compile(r"^[A-Z][^.!?:]{0,60}[.:]\s")  # "Getting there. Is it on a bus route?"
 _CAPS_RUN = re.compile(r"\b[A-Z]{2,}\s+[A-Z]{2,}\b")  # "SAMPLE EDITION" on a cover
 # A box's label and title run into its first sentence: "Tip: Walk the route Before the ..."
@@ -84,6 +89,8 @@ def quotable(sentence: str, previous: str = "") -> str | None:
         return None
     if _TABLE_MARK.search(text) or _CAPITALISED_RUN.search(text):
         return None  # table cells
+    if _CELL_INTO_QUESTION.search(text):
+        return None  # table cells read across a row
     digits = sum(t.strip(".,;()").replace(",", "").isdigit() for t in tokens)
     if digits >= 3 and digits > len(tokens) / 4:
         return None  # a table row or a contents line

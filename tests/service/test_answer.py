@@ -179,6 +179,11 @@ NEVER = [
     "Measure Figure People reached by peer support online 17,936 People reached by peer support "
     "in person 3,255",
     "Did you feel connected to other people here? yes / a bit / no",
+    # a two-column table of questions and answers, read row by row
+    "The following questions may help commissioners apply these findings: Commissioning "
+    "question Things to consider What should we fund?",
+    "Long enough for trust to build; short-term funding can end groups just as they become "
+    "established How do we protect peer values?",
     "Arrival (10 minutes).",
     "Costs and terms.",
     "A simple way to do it:",
