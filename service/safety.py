@@ -303,8 +303,13 @@ _FIRST_PERSON_RISK = [
     r"(?=.*\b(bye|goodbye|farewell|so\s+long|take\s+care\s+(all|everyone)|love\s+you\s+all)\b)",
     r"\b(want|wnat|wamt|wnt|wanna|wana|wish|wishing|going|gonna|plan|planning|ready|about|trying|deserve)\s*(to\s+)?(die|be\s+dead)\b",
     r"\b(the|a|my)\s+(rope|noose)\b(?!\s+(swing|ladder|bridge|course|climb\w*|walk|access))",
+    r"\b(rope|noose)s?\s+(is\s+|s\s+)?(up|ready|tied|set\s+up)\b",
+    # a hose and tape in the car: exhaust fumes
+    r"\bhose(pipe)?s?\b[^.?!]{0,20}\b(tape|exhaust)\b[^.?!]{0,30}\b(car|boot|van|garage)\b"
+    r"|\bhose(pipe)?\s+(to|on|onto|into|from)\s+the\s+exhaust\b",
     r"\b(jump|jumping|throw\s+my ?self|step|stepping|walk|walking)\s+(in\s+front\s+of|off|from)\s+(a|the)\s+(train|bus|lorry|bridge|building|roof|cliff|car|balcony)\b",
-    r"\b(i|ive|im|been|keep|kept|started|start|again)\b[^.?!]{0,15}\bself[\s-]?harm",
+    r"\b(i|ive|im|been|keep|kept|started|start|again)\b[^.?!]{0,15}\bself[\s-]?harm(?!\w*\s+(rates?|statistics|stats|"
+    r"figures|numbers|among|research|awareness|policy|policies|training|leaflets?|services?))",
     r"\b(cant|cannot|can\s+not)\s+cope\b[^.?!]{0,20}\b(no\s+more|any\s*more)\b",
     r"\b(take|taking|swallow|swallowing|down|downing)\s+(all|a\s+load|loads|lots|the\s+whole|every|\d+)\s+(of\s+)?(my\s+|the\s+)?(pills|tablets|paracetamol|meds|medication|painkillers)\b",
     r"\b(taken|took|swallowed|had|necked|downed)\b[^.?!]{0,40}\b\d+\s+(pills|tablets|paracetamol|painkillers|sleeping\s+pills)\b",
@@ -654,7 +659,9 @@ _UNREACHABLE = (
     r"|phone\s+(is\s+|s\s+)?(off|dead|switched\s+off|going\s+to\s+voicemail)"
     r"|(cant|cannot|can\s+not|couldnt|no\s+one\s+can|none\s+of\s+us\s+can|nobody\s+can)\s+"
     r"(reach|get\s+hold\s+of|contact|find|get\s+through\s+to)"
-    r"|gone\s+missing|(walked|stormed|ran|run)\s+(out|off)|(wont|will\s+not|refusing\s+to)\s+come\s+down"
+    # someone who ran off, not supplies that ran out ("when the biscuits run out")
+    r"|gone\s+missing|((walked|stormed|ran)|(has|s|just|have)\s+run)\s+(out|off)(?!\s+of\s+(time|money|milk|biscuits|tea|"
+    r"coffee|steam|ideas|space|patience|paper|ink|funding|cash|petrol|battery))|(wont|will\s+not|refusing\s+to)\s+come\s+down"
     # gone off somewhere: "taken the car", "gone into the woods"
     r"|(taken|took|driven\s+off\s+in)\s+(the|his|her|their)\s+car|gone\s+(off|out)\s+(in|into|to)|gone\s+into\s+the"
     r"|left\s+(the\s+house|home)\b(?!\s+(at|for|to\s+go\s+to\s+work)))\b"
@@ -785,6 +792,11 @@ _SOMEONE = re.compile(
 )
 
 
+# Risk words said as a joke by someone else; not when they cannot be reached or are somewhere
+# dangerous ("he joked about jumping and now his phone's off")
+_JOKING = re.compile(r"\b(joking|jokes?|joked|jokingly|as\s+a\s+joke|banter|for\s+a\s+laugh)\b")
+
+
 def _in_the_past(norm: str) -> bool:
     """The risk described is behind the writer: placed long ago, and nothing still going on."""
     return bool(_LONG_AGO.search(norm)) and not _STILL_GOING_ON.search(_WELL_NOW.sub(" ", norm))
@@ -828,6 +840,7 @@ _DENIED_RISK = re.compile(
     r"\b(im|i\s+am|i\s+m)\s+(really\s+|honestly\s+|definitely\s+|absolutely\s+|defo\s+)?not\s+(feeling\s+|being\s+)?"
     r"suicidal\b(?!\s+(yet|but))(\s+or\s+anything(\s+like\s+that)?)?"
     r"|\b(im|i\s+am)\s+not\s+(going|gonna)\s+to\s+(kill|hurt|harm)\s+my\s*self\b(?!\s+(yet|but))"
+    r"|\bif\s+i\s+ever\s+(did\s+|do\s+|again\s+)?(feel|felt|get|got|became|become|start\s+feeling)\s+suicidal(\s+again)?\b"
 )
 
 
@@ -915,15 +928,23 @@ _SAFE_DOSE = re.compile(
 )
 
 
+# Safety said outright ("nothing serious, I'm safe", "I'm not at risk"); not "safe for now"
+_SAID_SAFE = re.compile(
+    r"\b(im|i\s+am)\s+(totally\s+|completely\s+|perfectly\s+|quite\s+)?safe\b(?!\s+(for\s+now|now|at\s+the\s+moment|"
+    r"tonight|till|until|just|for\s+the\s+moment|i\s+think|ish))|\b(im|i\s+am)\s+not\s+at\s+(any\s+)?risk\b"
+)
+
+
 def _excused(norm: str) -> bool:
     """An ordinary reason for being away is given, a bad day vented and no means of harm
-    named, a prescribed change of medication with no amount that is the risk, or care not to
-    take too much."""
+    named, a prescribed change of medication with no amount that is the risk, care not to
+    take too much, or safety said outright with no means of harm named."""
     return (
         _given(_AWAY_FOR_A_REASON, norm)
         or (_given(_VENTED, norm) and not _MEANS.search(norm))
         or (_given(_PRESCRIBED, norm) and not _AMOUNT_AT_RISK.search(norm))
         or _given(_SAFE_DOSE, norm)
+        or (_given(_SAID_SAFE, norm) and not _MEANS.search(norm))
     )
 
 
@@ -1086,7 +1107,8 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (  # "this printer wants me dead", "the rota is trying to kill me"
             r"\b((this|the|my|that|our)\s+(\w+\s+)?(printer|laptop|computer|spreadsheet|rota|form|forms|wifi|app|"
             r"website|council|paperwork|admin|job|boss|manager|week|day|heat|weather|commute|traffic|inbox|"
-            r"deadline|funder|funders|committee|kettle|venue|zoom))\s+(wants|want|is\s+trying|s\s+trying|"
+            r"deadline|funder|funders|committee|kettle|venue|zoom|photocopier|copier|scanner|phone|boiler|car))\s+"
+            r"(genuinely\s+|actually\s+|literally\s+|really\s+|definitely\s+|honestly\s+)?(wants|want|is\s+trying|s\s+trying|"
             r"is\s+going|s\s+going|is\s+out)\s+(to\s+)?(me\s+dead|kill\s+me|get\s+me)\b",
             "\\1 is frustrating me",
         ),
@@ -1125,6 +1147,12 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"\b(ill|i'll|i\s+will|im\s+gonna|i'm\s+gonna)\s+kill\s+myself\s+(lol|haha+|lmao|jk|😂)",
             "I'll be fed up \\2",
+        ),
+        (  # "if one more person asks me for the wifi password im going to throw myself out the window 😂"
+            r"\bif\s+(one\s+more|anyone\s+else|i\s+(have|get)\s+to\s+\w+\s+one\s+more)\b[^.?!]{0,80}?\b(i'?ll|i\s+will|"
+            r"i'?m\s+gonna|i'?m\s+going\s+to|im\s+gonna|im\s+going\s+to)\s+(throw\s+myself\s+out\s+(of\s+)?(the|a)\s+window|"
+            r"kill\s+myself|jump\s+off\s+(a|the)\s+(bridge|cliff|roof))(?=[^.?!]{0,40}(\b(lol|haha+|lmao|jk)\b|😂|🤣|🙃|🙄))",
+            "if it happens again that would annoy me",
         ),
         (
             r"\b((this|the|that|our)\s+(\w+\s+)?(form|forms|paperwork|admin|spreadsheet|rota|deadline|application|bid|"
@@ -1445,6 +1473,10 @@ def _someone_else_in_danger_now(norm: str, topics: tuple[str, ...], theirs: bool
         return False  # "what if ..."
     if _EMERGENCY_NOW.search(norm):
         return True
+    if _JOKING.search(norm) and not (
+        _CANT_BE_REACHED.search(norm) or _AT_DANGEROUS_PLACE.search(norm)
+    ):
+        return False  # "someone keeps joking 'kms' when the biscuits run out"
     # A past come through: the writer's own ("I was suicidal at uni"), or anyone's with nothing
     # happening now ("used to self-harm, now 3 years free"); not someone at a dangerous place
     # now ("my friend who used to self-harm is on the roof now").
