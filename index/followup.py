@@ -35,6 +35,17 @@ _POINTERS = re.compile(
     r"such|one|ones|others|else|too|either|instead|afterwards|then|typical|usual|normal)\b",
     re.IGNORECASE,
 )
+# phrases that can only point back, whatever else the message says: "one of them is on
+# universal credit, does that change anything?", "it hasn't worked. what next", "do we warn
+# people about it first"
+_BACK_REFERENCES = re.compile(
+    r"\b(?:one|some|all|both|any|none|each|either|neither|most|half)\s+of\s+(?:them|those|these)\b"
+    r"|\b(?:does|did|would|will|could|can|is|was)\s+(?:that|this)\s+(?:change|matter|apply|work|count|affect|mean)\b"
+    r"|\bwhat\s+next\b|\b(?:it|that|this)\s+(?:hasn'?t|has\s+not|didn'?t|did\s+not|doesn'?t|does\s+not)\s+"
+    r"(?:worked|work|helped|help)\b|\b(?:warn|tell|ask|remind)\s+(?:people|members|everyone|them)\s+about\s+it\b",
+    re.IGNORECASE,
+)
+MAX_BACK_REFERENCE_WORDS = 10  # topical words: longer, a message that names its own subject
 # content words that say nothing about the topic on their own
 _VAGUE = frozenset(
     "much many typical typically usual usually normal normally long often way ways thing "
@@ -97,6 +108,8 @@ def refers_back(message: str, params: FollowupParams | None = None) -> bool:
     if len(topical) <= params.max_content_words:
         return True
     if _OPENERS.match(message):
+        return True
+    if len(topical) <= MAX_BACK_REFERENCE_WORDS and _BACK_REFERENCES.search(message):
         return True
     return len(topical) <= params.max_pointer_words and bool(_POINTERS.search(message))
 

@@ -18,6 +18,13 @@ FOLLOWUPS = [
     "how often should it happen?",
     "should I check on the others afterwards?",
 ]
+# phrases that can only point back, however many other words the message has
+BACK_REFERENCES = [
+    "one of them is on universal credit, does that change anything?",
+    "ive tried the hints in the session and it hasnt worked. what next",
+    "do we warn people about it first or just do it on the night",
+    "would that apply to the volunteers who run the tea rota as well",
+]
 STANDALONE = [
     "How do we agree the ground rules together at the first meeting?",
     "What should we do if a member tells us they are being abused at home?",
@@ -30,6 +37,19 @@ STANDALONE = [
 @pytest.mark.parametrize("message", FOLLOWUPS)
 def test_a_message_that_refers_back_is_a_followup(message):
     assert refers_back(message)
+
+
+@pytest.mark.parametrize("message", BACK_REFERENCES)
+def test_a_phrase_that_can_only_point_back_makes_a_followup(message):
+    assert refers_back(message)
+
+
+def test_a_long_message_that_names_its_own_subject_stands_alone():
+    message = (
+        "Can we pay our volunteer facilitators travel money from the grant? One of them is on "
+        "benefits and is worried about her housing claim being affected by payments"
+    )
+    assert not refers_back(message)
 
 
 @pytest.mark.parametrize("message", STANDALONE)
