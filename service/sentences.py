@@ -48,8 +48,17 @@ _BOX_TITLE = re.compile(
 # A heading or list line run into the sentence after it, no stop between them: "Human
 # connection The warmth and companionship of ...", "... Chelsea and Westminster The grants
 # guidance notes defined ..."
+# ... or into an instruction: "If someone discloses abuse Stay calm and listen."
+_IMPERATIVES = (
+    "Stay|Ask|Tell|Keep|Make|Try|Write|Check|Give|Let|Use|Listen|Plan|Call|Find|Talk|Think|Put|Start|"
+    "Agree|Explain|Say|Avoid|Remember|Look|Offer|Contact|Decide|Speak|Encourage|Invite|Thank|Follow|"
+    "Share|Record|Reply|Consider|Arrange|Book|Choose|Welcome|Leave|Allow|Involve|Include|Print|Go|"
+    "Treat|Respond|Acknowledge"
+)
 _RUN_IN_HEADING = re.compile(
-    r"^[^.!?:;]{2,80}?[^.!?:;\"“”'’)—–\s-]\s(?=(?:The|This|These|Each|It|In|A|An|Our|We|You|If)\s+[a-z])"
+    r"^[^.!?:;]{2,80}?[^.!?:;\"“”'’)—–\s-]\s(?=(?:The|This|These|Each|It|In|A|An|Our|We|You|If|"
+    + _IMPERATIVES
+    + r")\s+[a-z])"
 )
 _MAX_HEADING_WORDS = 10
 _END = re.compile(r"[.!?…][\"'”’)\]]*$")

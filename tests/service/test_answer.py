@@ -301,6 +301,8 @@ def test_a_heading_run_into_the_sentence_after_it_is_left_out():
         "The boroughs of Camden and Westminster The guidance notes defined each area by postcode."
     )
     assert quotable(cells) == "The guidance notes defined each area by postcode."
+    instruction = "If someone discloses abuse Stay calm and listen to what they tell you."
+    assert quotable(instruction) == "Stay calm and listen to what they tell you."
     # two sentences, or a capital after a stop, are left as they are
     prose = "We read the guidance together. The facilitator said it was good for all of us."
     assert quotable(prose) == prose
