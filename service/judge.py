@@ -72,6 +72,7 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout7.jsonl"),  # dev (was held out, round 5, second set)
     ("bundled", "tests/data/qa_heldout8.jsonl"),  # dev (was held out, round 5, third set)
     ("bundled", "tests/data/qa_heldout9.jsonl"),  # dev (was held out, round 6)
+    ("bundled", "tests/data/qa_heldout10.jsonl"),  # dev (was held out, round 6, second set)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",

@@ -30,12 +30,14 @@ LATER_HELDOUT = [
     "qa_heldout7.jsonl",
     "qa_heldout8.jsonl",
     "qa_heldout9.jsonl",
+    "qa_heldout10.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
     "followups_heldout6.jsonl",
     "followups_heldout7.jsonl",
     "followups_heldout8.jsonl",
     "followups_heldout9.jsonl",
+    "followups_heldout10.jsonl",
 ]
 
 DOCUMENTS = {
