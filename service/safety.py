@@ -199,8 +199,8 @@ _GONE = (
     r"\s+(here|around))\b(?!\s+(on|to|from|away|abroad|travelling|next|for\s+(a|an|the|two|three|\d+)\b))"
     r"|\b(wont|will\s+not|never)\s+be\s+coming\s+back\b"
     # "I won't be at the next session, or any after it"
-    r"|\b(wont|will\s+not)\s+be\s+(at|coming\s+to|in|here\s+for)\s+[^.?!]{0,30}\b(or\s+any\s+(after|since|"
-    r"other|more)|ever\s+again)\b"
+    r"|\b(wont|will\s+not)\s+be\s+(at|coming\s+to|in|here\s+for|running|leading|doing|facilitating|chairing|hosting)\s+"
+    r"[^.?!]{0,30}\b(or\s+any\s+(after|since|other|more|week|session|meeting|time)|ever\s+again)\b"
 )
 # "after this week I won't be around": unless an ordinary reason is given (as for _GONE)
 _AFTER_A_DATE = (
@@ -319,7 +319,7 @@ _FIRST_PERSON_RISK = [
     # suicidal", "members who feel suicidal"): those are questions about the topic
     r"\b(i|im|i\s+am|(?<!people\s)(?<!anyone\s)(?<!someone\s)(?<!somebody\s)(?<!members\s)(?<!member\s)"
     r"(?<!those\s)(?<!others\s)(?<!who\s)(?<!whos\s)(?<!whod\s)(?<!whove\s)(?<!whore\s)(?<!they\s)(?<!them\s)(?<!person\s)(?<!anybody\s)"
-    r"(feel|feeling|felt))\b[^.?!]{0,25}\bsuicid(e|al)\b(?!\s+(rates?|prevention|awareness|statistics|stats|figures|numbers|training|policy|policies|bereavement|loss|research|stud(y|ies)|risk|act|charity|charities|helplines?|survivors?|postvention|first\s+aid|is\s+(the|a|more|less|still)|in\s+(men|women|the\s+uk|young)))",
+    r"(feel|feeling|felt))\b[^.?!]{0,25}(?<!\ba\s)(?<!\bthe\s)\bsuicid(e|al)\b(?!\s+(scene|in\s+(it|the\s+(film|book|play|story|show|episode|series|novel))))(?!\s+(rates?|prevention|awareness|statistics|stats|figures|numbers|training|policy|policies|bereavement|loss|research|stud(y|ies)|risk|act|charity|charities|helplines?|survivors?|postvention|first\s+aid|is\s+(the|a|more|less|still)|in\s+(men|women|the\s+uk|young)))",
     r"\bsuicidal\s+(thoughts|feelings|urges)\b[^.?!]{0,20}\b(tonight|now|today|again|keep)\b",
     r"\b(dont|do\s+not|no\s+longer)\s+want\s+to\s+(be\s+(here|alive|around)|live|exist|wake\s+up|go\s+on)\b",
     r"\b(no|any|the)\s+point\s+(in\s+|of\s+)?(living|going\s+on|carrying\s+on|being\s+(here|alive)|me\s+being)\b",
@@ -366,7 +366,7 @@ _FIRST_PERSON_RISK = [
     r"\b(cant|cannot|can\s+not)\s+(do\s+this|go\s+on|cope|carry\s+on|take\s+(it|this))\s+(no|any)\s*more\b",
     r"\b(cut|cutting|burn|burning|scratch|scratching|hit|hitting|punch|punching|bang|banging)\s+(my|me)\s+(arms?|legs?|wrists?|skin|thighs?|stomach|head|body)\b",
     r"\burges?\s+to\s+(hurt|harm|kill|attack|stab|cut|burn)\b",
-    r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+get|i\s+m)\b[^.?!]{0,20}\bsuicid(al|e)\b(?!\s+(rates?|prevention|awareness|statistics|stats|figures|numbers|training|policy|policies|bereavement|loss|research|stud(y|ies)|risk|act|charity|charities|helplines?|survivors?|postvention|first\s+aid|is\s+(the|a|more|less|still)|in\s+(men|women|the\s+uk|young)))"
+    r"\b(ive|i\s+have|im|i\s+am|i\s+keep|i\s+get|i\s+m)\b[^.?!]{0,20}(?<!\ba\s)(?<!\bthe\s)\bsuicid(al|e)\b(?!\s+(rates?|prevention|awareness|statistics|stats|figures|numbers|training|policy|policies|bereavement|loss|research|stud(y|ies)|risk|act|charity|charities|helplines?|survivors?|postvention|first\s+aid|is\s+(the|a|more|less|still)|in\s+(men|women|the\s+uk|young)))"
     r"|(^|[.!?]\s*)(been\s+)?having\s+suicid(al|e)\s+(thoughts|feelings|urges)",
     r"\b(im|i\s+am|i\s+m)\s+(sat|sitting|stood|standing|up)\s+(on|at)\s+(the\s+)?(top\s+of\s+)?(the\s+|a\s+)?(roof|bridge|ledge|edge|cliff|multi[\s-]?storey|car\s+park\s+roof|railway|tracks|platform)",
     _NOT_HERE_BY,
@@ -912,6 +912,8 @@ _PRESCRIBED = re.compile(
     r"\b(gp|doctor|dr|docs?|psychiatrist|consultant|prescriber|nurse|pharmacist|cpn|care\s+team)\s+(has\s+|have\s+|just\s+|"
     r"recently\s+)?(upped|increased|raised|lowered|reduced|changed|switched|doubled|halved|adjusted|put\s+me\s+on|"
     r"started\s+me\s+on|prescribed|took\s+me\s+off)\b"
+    r"|\b(with|under|on)\s+(my|the)\s+(gp|doctor|dr|psychiatrist|consultant|prescriber|nurse|cpn)s?\s+(help|advice|support|"
+    r"guidance|supervision)\b"
 )
 _AMOUNT_AT_RISK = re.compile(
     r"\b(all\s+(of\s+)?(them|it|my|the)|whole\s+(box|packet|pack|bottle|lot|strip)|a\s+load|loads\s+of\s+(them|my|the)|"
@@ -1145,13 +1147,13 @@ _IDIOMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bover\s+my\s+dead\s+body\b", "never"),
         (r"\bsuicide\s+mission\b", "very hard task"),
         (
-            r"\b(ill|i'll|i\s+will|im\s+gonna|i'm\s+gonna)\s+kill\s+myself\s+(lol|haha+|lmao|jk|😂)",
+            r"\b(ill|i'll|i\s+will|im\s+gonna|i'm\s+gonna)\s+(?:kill|top)\s+myself\s+(lol|haha+|lmao|jk|😂)",
             "I'll be fed up \\2",
         ),
         (  # "if one more person asks me for the wifi password im going to throw myself out the window 😂"
-            r"\bif\s+(one\s+more|anyone\s+else|i\s+(have|get)\s+to\s+\w+\s+one\s+more)\b[^.?!]{0,80}?\b(i'?ll|i\s+will|"
+            r"\bif\s+(one\s+more|anyone\s+else|i\s+(have|get)\s+to\s+[^.?!]{0,30}?one\s+more)\b[^.?!]{0,80}?\b(i'?ll|i\s+will|"
             r"i'?m\s+gonna|i'?m\s+going\s+to|im\s+gonna|im\s+going\s+to)\s+(throw\s+myself\s+out\s+(of\s+)?(the|a)\s+window|"
-            r"kill\s+myself|jump\s+off\s+(a|the)\s+(bridge|cliff|roof))(?=[^.?!]{0,40}(\b(lol|haha+|lmao|jk)\b|😂|🤣|🙃|🙄))",
+            r"kill\s+myself|top\s+myself|jump\s+off\s+(a|the)\s+(bridge|cliff|roof))(?=[^.?!]{0,40}(\b(lol|haha+|lmao|jk)\b|😂|🤣|🙃|🙄))",
             "if it happens again that would annoy me",
         ),
         (
