@@ -73,6 +73,7 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout8.jsonl"),  # dev (was held out, round 5, third set)
     ("bundled", "tests/data/qa_heldout9.jsonl"),  # dev (was held out, round 6)
     ("bundled", "tests/data/qa_heldout10.jsonl"),  # dev (was held out, round 6, second set)
+    ("bundled", "tests/data/qa_heldout11.jsonl"),  # dev (was held out, round 6, third set)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",

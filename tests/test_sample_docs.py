@@ -31,6 +31,7 @@ LATER_HELDOUT = [
     "qa_heldout8.jsonl",
     "qa_heldout9.jsonl",
     "qa_heldout10.jsonl",
+    "qa_heldout11.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
     "followups_heldout6.jsonl",
@@ -38,6 +39,7 @@ LATER_HELDOUT = [
     "followups_heldout8.jsonl",
     "followups_heldout9.jsonl",
     "followups_heldout10.jsonl",
+    "followups_heldout11.jsonl",
 ]
 
 DOCUMENTS = {
