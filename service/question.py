@@ -28,9 +28,11 @@ QUESTION_WORDS = frozenset(
     "was were will would any anything".split()
 )
 # Where a sentence turns into a second question: ", and what ...", "and how much ...".
+# "or is that ...", "or is it ..." offers the other answer to the same question ("can we ask
+# people to pay ... or is that bad", "can 16 year olds come or is it adults only?"): not a part
 _PART_JOIN = re.compile(
     r",?\s+(?:and|also|plus|or)\s+(?=(?:how|what|what's|whats|where|when|who|which|why|should|"
-    r"can|do|does|is|are)\b)",
+    r"can|do|does|is|are)\b)(?!(?<=or\s)(?:is|are|does|do|can|should)\s+(?:that|it|this|they|there)\b)",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"(?<=[.!?])\s+|\n+|;\s+")

@@ -55,6 +55,11 @@ def test_multi_part_questions_are_split_into_their_parts():
     assert len(q.parts("how long should a session be? any advice?")) == 1
     # "and" inside one question is not a second part
     assert len(q.parts("how do we welcome carers and family members?")) == 1
+    # "or is that ...": the other answer to the same question, not a second part
+    assert len(q.parts("can we ask people to pay a pound each week or is that bad")) == 1
+    assert len(q.parts("Can 16 year olds come or is it adults only?")) == 1
+    found = q.parts("should we charge a fee or what do other groups do?")
+    assert [p.text for p in found] == ["should we charge a fee", "what do other groups do?"]
 
 
 @pytest.mark.parametrize(
