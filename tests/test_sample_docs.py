@@ -32,6 +32,7 @@ LATER_HELDOUT = [
     "qa_heldout9.jsonl",
     "qa_heldout10.jsonl",
     "qa_heldout11.jsonl",
+    "qa_heldout12.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
     "followups_heldout6.jsonl",
@@ -40,6 +41,7 @@ LATER_HELDOUT = [
     "followups_heldout9.jsonl",
     "followups_heldout10.jsonl",
     "followups_heldout11.jsonl",
+    "followups_heldout12.jsonl",
 ]
 
 DOCUMENTS = {
