@@ -45,7 +45,6 @@ _BACK_REFERENCES = re.compile(
     r"(?:worked|work|helped|help)\b|\b(?:warn|tell|ask|remind)\s+(?:people|members|everyone|them)\s+about\s+it\b",
     re.IGNORECASE,
 )
-MAX_BACK_REFERENCE_WORDS = 10  # topical words: longer, a message that names its own subject
 # content words that say nothing about the topic on their own
 _VAGUE = frozenset(
     "much many typical typically usual usually normal normally long often way ways thing "
@@ -82,6 +81,7 @@ class FollowupParams:
     context_weight: float = 0.4  # query vector: follow-up + context_weight * topic question
     max_content_words: int = 2  # at most this many topical words: a follow-up by itself
     max_pointer_words: int = 3  # with a pronoun pointing back, a follow-up up to this many
+    max_back_reference_words: int = 10  # with a phrase that can only point back (_BACK_REFERENCES)
     max_chain: int = 3  # earlier messages followed back at most
 
 
@@ -109,7 +109,7 @@ def refers_back(message: str, params: FollowupParams | None = None) -> bool:
         return True
     if _OPENERS.match(message):
         return True
-    if len(topical) <= MAX_BACK_REFERENCE_WORDS and _BACK_REFERENCES.search(message):
+    if len(topical) <= params.max_back_reference_words and _BACK_REFERENCES.search(message):
         return True
     return len(topical) <= params.max_pointer_words and bool(_POINTERS.search(message))
 

@@ -834,8 +834,9 @@ _PERSON_WORD = re.compile(
 _WRITER = frozenset("i im ive id ill me we weve were wed us".split())
 
 
-# A risk denied ("I'm not suicidal or anything, just lonely"): the patterns read the message
-# without it (what else it says still counts); "not suicidal yet" is no denial
+# A risk denied ("I'm not suicidal or anything, just lonely") or only supposed ("if I ever did
+# feel suicidal again"): the patterns read the message without it (what else it says still
+# counts); "not suicidal yet" is no denial
 _DENIED_RISK = re.compile(
     r"\b(im|i\s+am|i\s+m)\s+(really\s+|honestly\s+|definitely\s+|absolutely\s+|defo\s+)?not\s+(feeling\s+|being\s+)?"
     r"suicidal\b(?!\s+(yet|but))(\s+or\s+anything(\s+like\s+that)?)?"
@@ -943,10 +944,9 @@ def _excused(norm: str) -> bool:
     take too much, or safety said outright with no means of harm named."""
     return (
         _given(_AWAY_FOR_A_REASON, norm)
-        or (_given(_VENTED, norm) and not _MEANS.search(norm))
+        or ((_given(_VENTED, norm) or _given(_SAID_SAFE, norm)) and not _MEANS.search(norm))
         or (_given(_PRESCRIBED, norm) and not _AMOUNT_AT_RISK.search(norm))
         or _given(_SAFE_DOSE, norm)
-        or (_given(_SAID_SAFE, norm) and not _MEANS.search(norm))
     )
 
 

@@ -96,10 +96,12 @@ def quotable(sentence: str, previous: str = "") -> str | None:
         return None  # a running footer, alone or after the chapter's title
     if (_LIST_NUMBER.match(previous.strip()) or bullet) and len(tokens) < SHORT_ITEM:
         return None
-    if _TABLE_MARK.search(text) or _CAPITALISED_RUN.search(text):
-        return None  # table cells
-    if _CELL_INTO_QUESTION.search(text):
-        return None  # table cells read across a row
+    if (
+        _TABLE_MARK.search(text)
+        or _CAPITALISED_RUN.search(text)
+        or _CELL_INTO_QUESTION.search(text)
+    ):
+        return None  # table cells (or read across a row)
     digits = sum(t.strip(".,;()").replace(",", "").isdigit() for t in tokens)
     if digits >= 3 and digits > len(tokens) / 4:
         return None  # a table row or a contents line
