@@ -43,12 +43,29 @@ class SQLiteStorage(Storage):
         """One connection per thread and process (a connection must not cross a fork)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_SCHEMA)
+            conn = self._open()
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
+
+    def _open(self) -> sqlite3.Connection:
+        """A connection in WAL mode with the table made. Switching to WAL does not wait for
+        a busy file the way other statements do: when two workers open the file at once one
+        of them got "database is locked" at once (and the limiter let that request through
+        uncounted), so the setup is tried again until the timeout."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(_SCHEMA)
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()

@@ -113,3 +113,32 @@ def test_the_sqlite_counters_are_shared_by_processes(tmp_path: Path):
     for w in workers:
         w.join(10)
     assert allowed == 25  # 60 hits from three processes against one 25/minute limit
+
+
+def _first_hit(url: str, start, results) -> None:
+    from service.ratelimit_storage import SQLiteStorage
+
+    storage = SQLiteStorage(url)
+    start.wait()
+    try:
+        results.put(storage.incr("client", 60) > 0)
+    except Exception as exc:  # what the limiter would swallow, letting the request through
+        results.put(repr(exc))
+
+
+def test_workers_opening_a_new_counter_file_at_once_all_count(tmp_path: Path):
+    """The first requests after a start reach both workers at once: none may find the file
+    "locked" (a request the limiter would let through uncounted)."""
+    ctx = multiprocessing.get_context("fork")
+    failures = []
+    for trial in range(40):
+        url = f"sqlite:///{tmp_path / f'limits{trial}.db'}"
+        start, results = ctx.Barrier(6), ctx.Queue()
+        workers = [ctx.Process(target=_first_hit, args=(url, start, results)) for _ in range(6)]
+        for w in workers:
+            w.start()
+        outcomes = [results.get(timeout=30) for _ in workers]
+        for w in workers:
+            w.join(10)
+        failures += [o for o in outcomes if o is not True]
+    assert failures == []
