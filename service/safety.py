@@ -207,6 +207,12 @@ _AFTER_A_DATE = (
     r"\bafter\s+(this\s+(week|weekend|month)|tonight|tomorrow|next\s+week|(mon|tues|wednes|thurs|fri|satur|sun)day)\b"
     r"[^.?!]{0,15}\bi\s+(wont|will\s+not)\s+be\s+(around|here|alive)\b"
 )
+# "it won't matter after tonight": unless why is said ("the deadline's passed")
+_WONT_MATTER_AFTER = (
+    r"\b((it|this|that|any\s+of\s+(it|this|that))\s+(wont|will\s+not|isnt\s+going\s+to|is\s+not\s+going\s+to)|"
+    r"(none\s+of\s+(it|this|that)|nothing)\s+(will|is\s+going\s+to|is\s+gonna))\s+matter\s+(any\s*more\s+)?(after|past|beyond|by)\s+(tonight|tomorrow|today|this\s+(week|weekend)|the\s+weekend|\w+day)\b"
+    r"(?![^.?!]{0,30}\b(because|cos|coz|since|deadline|closes|closing|expires|ends|finishes|over|cancelled)\b)"
+)
 _NOT_HERE_BY = r"\b(wont|will\s+not)\s+be\s+(here|around)\s+(much\s+longer|for\s+long|tomorrow|by|after|at\s+christmas)"
 _PLANNED_GONE = (
     r"\b(planning|plan|intend\w*|expect\w*)\s+(on|to)\s+(be|being)\s+(gone|dead|not\s+(here|around))\s+(by|before|after)\b"
@@ -237,6 +243,7 @@ _SORRY_NOT_THEIR_FAULT = (
 _ABSENCES = (
     _GONE,
     _AFTER_A_DATE,
+    _WONT_MATTER_AFTER,
     _NOT_HERE_BY,
     _PLANNED_GONE,
     _MIND_MADE_UP,
@@ -293,7 +300,9 @@ _FIRST_PERSON_RISK = [
     r"^\W*(im\s+|i\s+am\s+)?(ending|end)\s+it\W*$",
     r"^\W*(theres\s+|there\s+is\s+)?no\s+point\s+(any\s*more|in\s+(anything|living|going\s+on))\W*$",
     # a short last word: "im done. goodbye everyone" (greeting words alone would not count)
-    r"^\W*(im|i\s+am|ive)\s+(done|had\s+enough|finished)\W+((good\s*)?bye|farewell)(\s+(everyone|all|guys|everybody))?\W*$",
+    r"^\W*(im|i\s+am|ive)\s+(done|had\s+enough|finished)\W+((good\s*)?bye|farewell)(\s+(everyone|all|guys|everybody))?(\s+x+)?\W*$",
+    # ... and without "I'm" when it is said to everyone: "done. goodbye everyone x"
+    r"^\W*(done|had\s+enough)\W+((good\s*)?bye|farewell)\s+(everyone|all|guys|everybody|world)(\s+x+)?\W*$",
     # asking for a way to die: "the least painful way to go", "quickest way to end it"
     r"\b(least\s+painful|painless|quickest|easiest|fastest|surest|quietest)\s+(way|method|means)s?\s+"
     r"(to\s+|of\s+)?(go\b|die|dying|end\s+(it|things|my\s+life)|do\s+it|kill|top)"
@@ -470,6 +479,7 @@ _FIRST_PERSON_RISK = [
     r"|\b(picked|chosen|set)\s+(the|a)\s+date\b[^?]{0,60}\b(im\s+done|no\s+point)\b"
     r"|\b(got|have)\s+the\s+date\s+in\s+my\s+head\b",
     _AFTER_A_DATE,
+    _WONT_MATTER_AFTER,
     r"\bnot\s+that\s+(ill|i\s+will|im\s+going\s+to|i\s+am\s+going\s+to|im\s+gonna)\s+be\s+(around|here|alive)\b",
     # a state as the whole sentence: "suicidal again tonight", "so suicidal rn"
     r"(^|[.!?]\s*)((feeling|been|so|really|very|proper|properly|just)\s+)*suicidal\b(?!\s+(people|members?|person|thoughts\s+(in|among)))",
@@ -606,6 +616,15 @@ _DANGER_TO_WRITER = [
 # life happening now; or a risk, a farewell or a dangerous place together with a sign that it is
 # happening now or that the person cannot be reached. Not a question about what to do "if" it
 # happens; a past event ("last week", a death) only counts when the person can't be reached.
+_TAKEN_SOMETHING = (
+    r"\b(\w+s|hes|shes|theyve|he\s+has|she\s+has|they\s+have|has|have)\s+(just\s+|definitely\s+|obviously\s+)?"
+    r"(taken|swallowed|necked|downed)\s+(something(?!\s+(to|for|off|from|in|on)\b)|some\s+(pills|tablets|stuff)|"
+    r"a\s+load\s+of\s+\w+|loads\s+of\s+(pills|tablets))\b"
+)
+_OVERDOSE_SIGNS = (
+    r"\b(drowsy|slurring|slurred|cant\s+(stay\s+awake|keep\s+(her|his|their)\s+eyes\s+open)|barely\s+(awake|conscious)|"
+    r"not\s+making\s+(any\s+)?sense|being\s+sick|throwing\s+up|vomiting|floppy|keeps?\s+(passing|nodding)\s+(out|off))\b"
+)
 _EMERGENCY = (
     r"\b(collapsed|collapsing|unconscious|not\s+breathing|unresponsive|(wont|will\s+not|cant)"
     r"\s+(wake|be\s+woken)|bleeding\s+(heavily|badly|a\s+lot|loads|everywhere))\b"
@@ -629,6 +648,9 @@ _EMERGENCY = (
     r"empty\s+(packets|packs|boxes))\b|\bblister\s+packs?\s+(emptied|empty)\b"
     r"|\bhose\b[^.?!]{0,30}\bexhaust\b|\bexhaust\b[^.?!]{0,30}\bhose\b"
     r"|\b(can|could)\s+hear\b[^.?!]{0,40}\b(screaming|smashing|hitting|punching|beating)\b"
+    # someone who has taken something and shows it: "my flatmate's taken something, she's
+    # drowsy and slurring" (the signs of an overdose; "let her sleep it off" is the danger)
+    rf"|{_TAKEN_SOMETHING}[^?]{{0,80}}{_OVERDOSE_SIGNS}|{_OVERDOSE_SIGNS}[^?]{{0,80}}{_TAKEN_SOMETHING}"
 )
 _NOW = (
     r"\b(right\s+now|now|tonight|today|this\s+(morning|afternoon|evening)|an\s+hour\s+ago|"
@@ -893,11 +915,28 @@ _DENIED = re.compile(r"\b(not|never|isnt|wasnt|no|nothing\s+to\s+do\s+with)\s+((
 # needed a moan", "going to have an early night"
 _VENTED = re.compile(
     r"\bjust\s+(need|needed|want|wanted)\s+(a|to)\s+(moan|vent|rant|whinge|grumble|let\s+off\s+steam|"
-    r"get\s+(it|that|this)\s+off\s+my\s+chest)\b|\ban\s+early\s+night\b|\bsleep\s+it\s+off\b"
+    r"get\s+(it|that|this)\s+off\s+my\s+chest)\b|\ban\s+early\s+night\b"
+    # the writer's own ("I'll sleep it off"), not someone else's ("let her sleep it off")
+    r"|\b(ill|i\s+will|im\s+going\s+to|im\s+gonna|i\s+need\s+to|i\s+just\s+need\s+to|i\s+can)\s+(just\s+)?sleep\s+it\s+off\b"
     r"|\b(looking\s+forward\s+to|cant\s+wait\s+for)\s+(the\s+|our\s+|my\s+)?(group|session|meeting|weekend|holiday|"
     r"thursday|monday|tuesday|wednesday|friday|saturday|sunday|tomorrow|next\s+week)\b"
     r"|\b(ill|i\s+will)\s+be\s+(fine|ok|okay|alright|all\s+right)\s+(after|once|when|by|tomorrow|"
     r"in\s+the\s+morning)\b"
+)
+# Coping in hand: a safety plan followed, someone rung, the group ahead ("low today, but I'm
+# following my safety plan, I've rung my sister and I'm coming to group tonight")
+_COPING = re.compile(
+    r"\b(following|using|used|sticking\s+to|stuck\s+to|working\s+through|gone\s+through|went\s+through)\s+my\s+"
+    r"(safety|crisis|coping|wellness|wellbeing|relapse\s+prevention)\s+plan\b(?!\s+(but|and\s+(it|its)\s+(isnt|not)))"
+    r"|\b(im|i\s+am|ill\s+be|i\s+will\s+be)\s+(still\s+)?(coming|going)\s+to\s+(the\s+)?(group|session|meeting)\s+"
+    r"(tonight|tomorrow|this\s+(week|evening)|next\s+week|on\s+\w+day)\b"
+)
+# Things hung or tied up for an event ("hanging the new banner ... tie it to the railings"):
+# the embedding reads the method words, not their object
+_HUNG_FOR_AN_EVENT = re.compile(
+    r"\b(hang|hangs|hanging|hung|tie|ties|tying|tied|put\s+up|putting\s+up|string|stringing)\s+(up\s+)?"
+    r"(the|a|our|some|new|my|those|these)?\s*(new\s+|big\s+|old\s+)?(banners?|posters?|signs?|bunting|pictures?|photos?|"
+    r"decorations|curtains|washing|fairy\s+lights|lights|flags?|artwork|balloons|notices?|displays?|streamers)\b"
 )
 # Means of harm: a bad day vented beside them is no reason ("just needed a moan. i have the
 # pills ready for tonight")
@@ -912,7 +951,7 @@ _MEANS = re.compile(
 _PRESCRIBED = re.compile(
     r"\b(gp|doctor|dr|docs?|psychiatrist|consultant|prescriber|nurse|pharmacist|cpn|care\s+team)\s+(has\s+|have\s+|just\s+|"
     r"recently\s+)?(upped|increased|raised|lowered|reduced|changed|switched|doubled|halved|adjusted|put\s+me\s+on|"
-    r"started\s+me\s+on|prescribed|took\s+me\s+off)\b"
+    r"started\s+me\s+on|prescribed|took\s+me\s+off|(put|bumped|moved|brought|taken)\s+(my|me)\s+(\w+\s+){0,2}(up|down|off)\b)\b"
     r"|\b(with|under|on)\s+(my|the)\s+(gp|doctor|dr|psychiatrist|consultant|prescriber|nurse|cpn)s?\s+(help|advice|support|"
     r"guidance|supervision)\b"
 )
@@ -939,12 +978,16 @@ _SAID_SAFE = re.compile(
 
 
 def _excused(norm: str) -> bool:
-    """An ordinary reason for being away is given, a bad day vented and no means of harm
-    named, a prescribed change of medication with no amount that is the risk, care not to
-    take too much, or safety said outright with no means of harm named."""
+    """An ordinary reason for being away is given, a bad day vented, safety said outright or
+    coping in hand with no means of harm named, things hung up for an event, a prescribed
+    change of medication with no amount that is the risk, or care not to take too much."""
     return (
         _given(_AWAY_FOR_A_REASON, norm)
-        or ((_given(_VENTED, norm) or _given(_SAID_SAFE, norm)) and not _MEANS.search(norm))
+        or (
+            (_given(_VENTED, norm) or _given(_SAID_SAFE, norm) or _given(_COPING, norm))
+            and not _MEANS.search(norm)
+        )
+        or (_HUNG_FOR_AN_EVENT.search(norm) and not _MEANS.search(norm))
         or (_given(_PRESCRIBED, norm) and not _AMOUNT_AT_RISK.search(norm))
         or _given(_SAFE_DOSE, norm)
     )
@@ -1355,6 +1398,14 @@ _ADVICE_QUESTION = re.compile(
 )
 
 
+# What the writer does for a living or for fun: its tools and dangers read, out of context,
+# close to a method ("I work as a tree surgeon so chainsaws and heights are my whole life lol")
+_OCCUPATION = re.compile(
+    r"\b(i|we)\s+(work|worked|volunteer)\s+as\s+an?\b|\bmy\s+(day\s+)?(job|trade|work|hobby|career)\s+(is|involves|means)\b"
+    r"|\b(im|i\s+am)\s+an?\s+\w+(\s+\w+)?\s+by\s+trade\b|\bfor\s+a\s+living\b"
+)
+
+
 # Why an organiser asks, said after the question: "I want to be ready", "just want to get it
 # right": read alone, its embedding is close to someone ready to die.
 _WHY_ASKING = re.compile(
@@ -1388,6 +1439,8 @@ def _own_clause(parts: Sequence[Clause], i: int, found: SafetyResult) -> bool:
     if _BEREAVEMENT.search(own):  # "my mum died by suicide when I was ten"
         return False
     if _ADVICE_QUESTION.search(own):  # "should i keep phoning her or leave it?"
+        return False
+    if _OCCUPATION.search(own):  # "I work as a tree surgeon so chainsaws and heights ..."
         return False
     if _WHY_ASKING.search(own) and i > 0:  # "... if someone discloses? I want to be ready"
         return False
