@@ -74,6 +74,7 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout9.jsonl"),  # dev (was held out, round 6)
     ("bundled", "tests/data/qa_heldout10.jsonl"),  # dev (was held out, round 6, second set)
     ("bundled", "tests/data/qa_heldout11.jsonl"),  # dev (was held out, round 6, third set)
+    ("bundled", "tests/data/qa_heldout12.jsonl"),  # dev (was held out, round 6, fourth set)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",

@@ -90,6 +90,7 @@ def test_the_training_data_lives_with_the_service_not_in_the_tests():
         ("was_heldout_round10.jsonl", "safety_heldout10.jsonl"),
         ("was_heldout_round11.jsonl", "safety_heldout11.jsonl"),
         ("was_heldout_round12.jsonl", "safety_heldout12.jsonl"),
+        ("was_heldout_round13.jsonl", "safety_heldout13.jsonl"),
     ):
         assert copy in crisis_model.TRAINING
         assert (crisis_model.DATA / copy).read_bytes() == (TESTS / original).read_bytes()
@@ -226,7 +227,7 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
     assert {t for t, _ in copied} == later and not any(y for _, y in copied)
     seen = earlier | wanted | later
     assert list(crisis_model.QA_SOURCES_LATER) == [
-        f"qa_questions_round{n}.jsonl" for n in (5, 6, 7, 8, 9, 10, 11)
+        f"qa_questions_round{n}.jsonl" for n in (5, 6, 7, 8, 9, 10, 11, 12)
     ]
     for name, sources in crisis_model.QA_SOURCES_LATER.items():
         assert name in crisis_model.TRAINING

@@ -2,8 +2,9 @@
 figures in the README): a short last word without "I'm", "it won't matter after tonight",
 someone else who has taken something and shows it, "sleep it off" of someone else, and four
 ordinary reasons the embedding signals misread (a safety plan followed, a banner hung, a job's
-tools, a dose put up by a GP). Each test fails without its rule (patterns alone, or the signals
-given explicitly)."""
+tools, a dose put up by a GP); and three false alarms on the QA sets: "shd" for "should",
+asking whether someone else is suicidal, and a short bare follow-up question. Each test fails
+without its rule (patterns alone, or the signals given explicitly)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,38 @@ def test_a_dose_put_up_by_a_gp_is_a_prescribed_change():
     assert not _with_signals(message, 0.77, "sertraline", 0.69).crisis
     hoarded = "My GP put my sertraline up and I've been saving them up, all of them, for tonight"
     assert _with_signals(hoarded, 0.9, "saving").crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how often shd we look at our group rules again",
+        "shd facilitators give out their own mobile numbers",
+    ],
+)
+def test_shd_for_should_is_not_self_harm(message):
+    assert not assess(message).crisis
+
+
+@pytest.mark.parametrize("message", ["i shd again last night", "shd. cant stop"])
+def test_shd_for_self_harmed_still_is(message):
+    assert assess(message).crisis
+
+
+def test_asking_if_someone_else_is_suicidal_is_not_the_writers_state():
+    message = "i want to ask if they're suicidal but im scared asking will make it worse. is it?"
+    assert not assess(message).crisis
+    assert assess("I want to ask if I am suicidal or just sad, I feel it all the time").crisis
+
+
+@pytest.mark.parametrize("message", ["how long shud that take?", "is it still going?"])
+def test_a_short_bare_follow_up_is_not_flagged_by_its_embedding(message):
+    assert not assess(message, 0.3, crisis_probability=0.95, probability_threshold=0.65).crisis
+    assert not assess(message, 0.7, crisis_probability=0.1, probability_threshold=0.65).crisis
+
+
+@pytest.mark.parametrize(
+    "message", ["is it normal that i cant stop crying?", "how many pills would it take?"]
+)
+def test_a_short_question_with_the_writer_or_a_means_in_it_still_is(message):
+    assert assess(message, 0.3, crisis_probability=0.95, probability_threshold=0.65).crisis
