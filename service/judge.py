@@ -277,7 +277,13 @@ class LearnedJudge:
         p = self.probability(self.inputs(values, vector))
         # The best sentence says outright that the detail asked for is not given: quoting that
         # statement is the answer (issue 12), whatever the near-topic signals say.
-        return Verdict(p >= self.threshold or values["not_given_first"] == 1.0, p)
+        if values["not_given_first"] == 1.0:
+            return Verdict(True, p)
+        # Who holds a role, and no best sentence names a person: not answered, however close
+        # the sentence naming the role is.
+        if values["person_unmet"] == 1.0 and q.asks_role_holder(q.asking_clause(asked.text)):
+            return Verdict(False, p)
+        return Verdict(p >= self.threshold, p)
 
     def to_dict(self) -> dict:
         names = list(FEATURES) + ([PRIOR] if self.prior is not None else [])

@@ -276,6 +276,18 @@ def test_a_best_sentence_saying_the_detail_is_not_given_is_the_answer():
     assert not never.judge(q.parts(asked)[0], asked, other).answers
 
 
+def test_who_holds_a_role_is_not_answered_without_a_person_named():
+    n = len(FEATURES)
+    always = LearnedJudge(np.zeros(n), 20.0, np.zeros(n), np.ones(n), 0.5, "fp")  # p ~ 1
+    asked = "who was the chief exec of mind when side by side started"
+    role = [_hit(1, ["Elefriends was run by Mind, whose chief executive launched it in 2012."])]
+    named = [_hit(1, ["Mind's chief executive at the launch, Paul Farmer, welcomed the grant."])]
+    assert not always.judge(q.parts(asked)[0], asked, role).answers
+    assert always.judge(q.parts(asked)[0], asked, named).answers
+    asked = "Who carried out the evaluation of Side by Side?"  # not a role: organisations answer
+    assert always.judge(q.parts(asked)[0], asked, role).answers
+
+
 def test_the_threshold_answers_the_share_of_answerable_examples():
     p = np.linspace(0.0, 1.0, 101)
     y = (np.arange(101) % 2).astype(int)
