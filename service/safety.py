@@ -207,6 +207,11 @@ _AFTER_A_DATE = (
     r"\bafter\s+(this\s+(week|weekend|month)|tonight|tomorrow|next\s+week|(mon|tues|wednes|thurs|fri|satur|sun)day)\b"
     r"[^.?!]{0,15}\bi\s+(wont|will\s+not)\s+be\s+(around|here|alive)\b"
 )
+# "I'll be gone before the next session comes round": unless why is said
+_GONE_BEFORE = (
+    r"\b(ill|i\s+will|im\s+going\s+to|im\s+gonna)\s+(already\s+)?be\s+gone\s+(before|by)\s+(the\s+)?"
+    r"(next|tomorrow|tonight|the\s+weekend|this\s+(week|weekend)|christmas|then|\w+day)\b"
+)
 # "it won't matter after tonight": unless why is said ("the deadline's passed")
 _WONT_MATTER_AFTER = (
     r"\b((it|this|that|any\s+of\s+(it|this|that))\s+(wont|will\s+not|isnt\s+going\s+to|is\s+not\s+going\s+to)|"
@@ -244,6 +249,7 @@ _ABSENCES = (
     _GONE,
     _AFTER_A_DATE,
     _WONT_MATTER_AFTER,
+    _GONE_BEFORE,
     _NOT_HERE_BY,
     _PLANNED_GONE,
     _MIND_MADE_UP,
@@ -271,6 +277,12 @@ _WINDING_UP_SIGNS = tuple(
         r"\bbefore\s+i\s+(end\s+it|go|die|do\s+it)\b(?!\s+(on|to|for|with|home|away|out|back|in|into|off|up|down|"
         r"over|through|the|a|my|this|that|any|some|shopping|abroad))|\b(if|when|once)\s+i\s+(die|am\s+dead|pass\s+away)\b",
         r"\b(sorted|made|written|updated)\s+my\s+will\b",
+        # "get it all sorted properly before I go. I don't want to leave them in a mess"
+        # (not "everything in order": the sign above)
+        r"\b(get|getting|got|have|having)\s+(it\s+all|things|my\s+affairs|my\s+things|my\s+stuff)\s+(all\s+)?sorted\b"
+        r"|\b(get|getting|got)\s+(my\s+affairs|my\s+things|my\s+stuff)\s+in\s+order\b"
+        r"|\b(dont|do\s+not)\s+want\s+to\s+leave\s+(them|her|him|you|everyone|anyone|my\s+\w+|the\s+\w+)\s+"
+        r"(in\s+a\s+mess|with\s+(a\s+mess|debts?|nothing|the\s+mess|everything\s+to\s+sort))\b",
     )
 )
 
@@ -283,6 +295,12 @@ def _winding_up(norm: str) -> bool:
 
 _THIRD_SUBJECT = re.compile(r"\b(he|she|they|hes|shes|theyre|theyve|theyd|hed|shed)\b")
 
+# a poison drunk or swallowed (the writer's own in _FIRST_PERSON_RISK, anyone's in _EMERGENCY)
+_POISON_TAKEN = (
+    r"(drunk|drank|swallowed|downed|necked|had|taken|took|ingested)\s+(some\s+|a\s+(bottle|cup|glass|mug|load)\s+of\s+)?"
+    r"(antifreeze|bleach|weed\s*killer|rat\s+poison|poison|pesticide|paraquat|drain\s+cleaner|screen\s*wash|methanol)\b"
+)
+
 
 _ORDINARY_ABSENCE = re.compile(
     r"\b(moving|move|moved|relocat\w*|emigrat\w*|retir\w*|holiday|maternity|paternity|sabbatical|"
@@ -290,6 +308,22 @@ _ORDINARY_ABSENCE = re.compile(
     r"operation|surgery|hospital\s+for|travel\w*|abroad|contract|new\s+job|uni\b|university|handing\s+(it\s+)?over)"
 )
 _FIRST_PERSON_RISK = [
+    # a poison drunk: "i drank bleach", "ive had some antifreeze"
+    rf"\b(i|ive|i\s+have|i\s+just|just)\s+(just\s+)?{_POISON_TAKEN}",
+    # a crash on purpose: "crashing the car on purpose", "drive into a tree"
+    r"\b(crash|crashing|crashed|drive|driving|steer|steering|wrap|wrapping)\s+(the|my)\s+(car|van|motorbike|bike|lorry)\s+"
+    r"(on\s+purpose|deliberately|into\s+(a|the)\s+(tree|wall|lorry|bridge|river|barrier|oncoming))\b"
+    r"|\b(drive|driving|steer|steering)\s+(off|into)\s+(a|the)\s+(bridge|cliff|tree|wall|river|oncoming\s+\w+)\b",
+    # wanting no one to stop it: "I don't want anyone coming to stop me"
+    r"\b(dont|do\s+not)\s+want\s+(anyone|anybody|them|you|people|the\s+police|police|an\s+ambulance)\s+"
+    r"(coming\s+to\s+|to\s+come\s+(and|to)\s+|to\s+)?(stop|save|find|rescue)\s+me\b",
+    # a life insurance checked for suicide; others better off if I go
+    r"\blife\s+(insurance|cover|policy)\b[^?]{0,60}\b(pays?\s+out|covers?|valid|counts?)\b[^?]{0,30}\bsuicide\b"
+    r"|\b(checked|read|looked\s+at|been\s+through)\s+(the|my)\s+(life\s+)?(insurance|policy)\b[^?]{0,60}\bsuicide\b",
+    r"\b(shed|hed|theyd|she\s+would|he\s+would|they\s+would|everyone\s+would|(the|my)\s+\w+\s+would)\s+(all\s+)?be\s+better\s+off\b"
+    r"[^?]{0,80}\b(if|when|once)\s+i\s+(go|die|was\s+gone|wasnt\s+here|am\s+gone)\b(?!\s+(to|on|for|out|in|into|back|home|away|abroad|with|and|there|ahead|over))"
+    r"|\b(if|when|once)\s+i\s+(go|die|was\s+gone|wasnt\s+here|am\s+gone)\b(?!\s+(to|on|for|out|in|into|back|home|away|abroad|with|and|there|ahead|over))"
+    r"[^?]{0,80}\b(shed|hed|theyd|she\s+would|he\s+would|they\s+would|everyone\s+would|(the|my)\s+\w+\s+would)\s+(all\s+)?be\s+better\s+off\b",
     # "im planning on not being alive by christmas"
     r"\b(plan|plans|planning|planned|intend|intending|going|gonna|want|wanting)\s+(on|to)\s+not\s+"
     r"(be|being)\s+(alive|here\s+any\s*more)\b|\bnot\s+(be|being)\s+alive\s+(by|after|for|at)\b",
@@ -485,6 +519,7 @@ _FIRST_PERSON_RISK = [
     r"|\b(got|have)\s+the\s+date\s+in\s+my\s+head\b",
     _AFTER_A_DATE,
     _WONT_MATTER_AFTER,
+    _GONE_BEFORE,
     r"\bnot\s+that\s+(ill|i\s+will|im\s+going\s+to|i\s+am\s+going\s+to|im\s+gonna)\s+be\s+(around|here|alive)\b",
     # a state as the whole sentence: "suicidal again tonight", "so suicidal rn"
     r"(^|[.!?]\s*)((feeling|been|so|really|very|proper|properly|just)\s+)*suicidal\b(?!\s+(people|members?|person|thoughts\s+(in|among)))",
@@ -656,6 +691,8 @@ _EMERGENCY = (
     # someone who has taken something and shows it: "my flatmate's taken something, she's
     # drowsy and slurring" (the signs of an overdose; "let her sleep it off" is the danger)
     rf"|{_TAKEN_SOMETHING}[^?]{{0,80}}{_OVERDOSE_SIGNS}|{_OVERDOSE_SIGNS}[^?]{{0,80}}{_TAKEN_SOMETHING}"
+    # a poison drunk: "he'd drunk antifreeze before logging on"
+    rf"|\b(hed|shed|theyd|hes|shes|theyve|he\s+had|she\s+had|they\s+had|has|have|had|just)\s+(just\s+)?{_POISON_TAKEN}"
 )
 _NOW = (
     r"\b(right\s+now|now|tonight|today|this\s+(morning|afternoon|evening)|an\s+hour\s+ago|"
@@ -779,7 +816,8 @@ _LONG_AGO = re.compile(
     r"(five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\b)"
     r"|at\s+(uni|university|school|college)|in\s+my\s+(teens|twenties|thirties|forties|\d+s)"
     r"|back\s+(in|when|then)|(in|since|was|until)\s+(19|20)\d\d|last\s+time\s+i\s+(felt|was|did|tried)|lived\s+experience|survived|survivor"
-    r"|recovered|recovery|came\s+out\s+the\s+other\s+side|(\d+|\w+)\s+years?\s+(free|clean|well)"
+    r"|recovered|recovery|came\s+out\s+the\s+other\s+side|(im|i\s+am)\s+in\s+a\s+(much\s+|far\s+|way\s+|lot\s+|)better\s+place\s+(now|these\s+days)"
+    r"|last\s+(christmas|easter|summer|winter|spring|autumn|birthday)|(\d+|\w+)\s+years?\s+(free|clean|well)"
     r"|(free|clean)\s+(of|from)\s+self[\s-]?harm|(havent|have\s+not|hadnt|stopped|not)\s+(self[\s-]?harm\w*|"
     r"cut|felt|been)\b[^.?!]{0,30}\b(for|since|years)|(that|it)\s+(was|is)\s+(in\s+the\s+past|a\s+long\s+time))\b"
 )
@@ -788,7 +826,10 @@ _STILL_GOING_ON = re.compile(
     r"tonight|today|again|still\s+(want|feel|think|cut|hurt|struggl\w*|self|suicid\w*|wanting|"
     r"feeling|thinking|cutting|hurting|have\s+(thoughts|urges)|having\s+(thoughts|urges)|get\s+(urges|thoughts))|currently|at\s+the\s+moment|lately|recently|this\s+(week|month|"
     r"morning|afternoon|evening)|last\s+night|yesterday|hours?\s+ago|earlier|keeps?\s+\w+ing|cant\s+stop|"
-    r"starting\s+to|coming\s+back|back\s+again|relaps\w*|these\s+days|any\s*more|this\s+year)\b"
+    r"starting\s+to|coming\s+back|back\s+again|relaps\w*|these\s+days|any\s*more|"
+    # (not a plan for the year: "this year I want to host a Christmas social")
+    r"this\s+year(?!\s+(i|we)\s+(want|would\s+like|hope|plan|am\s+planning|are\s+planning)\s+to\s+(host|run|start|"
+    r"organise|organize|do|hold|put\s+on|set\s+up)))\b"
 )
 _WELL_NOW = re.compile(
     r"\b(better|well|fine|okay|ok|stable|good|happy|recovered|safe|settled|\d+)\s+(now|these\s+days)\b"
@@ -1431,6 +1472,8 @@ _ADVICE_QUESTION = re.compile(
 _OCCUPATION = re.compile(
     r"\b(i|we)\s+(work|worked|volunteer)\s+as\s+an?\b|\bmy\s+(day\s+)?(job|trade|work|hobby|career)\s+(is|involves|means)\b"
     r"|\b(im|i\s+am)\s+an?\s+\w+(\s+\w+)?\s+by\s+trade\b|\bfor\s+a\s+living\b"
+    r"|\b(i|we)\s+(go|do|love|enjoy|took\s+up|have\s+taken\s+up|started)\s+(\w+\s+){0,2}(shooting|climbing|abseiling|"
+    r"skydiving|parachuting|bungee\w*|diving|hunting|archery|fencing|boxing|caving|paragliding)\b"
 )
 
 
@@ -1440,6 +1483,9 @@ _WHY_ASKING = re.compile(
     r"^(so\s+)?(i|we)\s+(just\s+|really\s+)?(want|wanna|need|would\s+like|d\s+like)\s+to\s+(be\s+(ready|prepared)|"
     r"get\s+(it|this)\s+right|do\s+(it|this)\s+right|know\s+what\s+to\s+(do|say))"
     r"(\s+(for\s+(it|that|this|when\s+it\s+happens)|in\s+case|if\s+it\s+happens))?\s*[.!]*$"
+    # "I'd like a plan ready before it ever happens"
+    r"|^(so\s+)?(id|i\s+would|wed|we\s+would|i|we)\s+(like|want|need)\s+(to\s+have\s+)?(a\s+plan|something|a\s+script|a\s+policy|"
+    r"a\s+procedure)\s+(ready|in\s+place|sorted)(\s+(before|in\s+case|for\s+when|if)\b[^.?!]*)?\s*[.!]*$"
 )
 
 
@@ -1496,10 +1542,11 @@ def _assess(
     # a risk said of someone else ("they're going to end it tonight") is theirs: an emergency
     # when it is happening now, as for a risk topic
     theirs = any(p.search(norm) for p in _FIRST_PERSON if p.pattern not in matched)
-    if _given(_ORDINARY_ABSENCE, norm) or _given(_ORDINARY_ABSENCE, whole):
+    ordinary = _given(_ORDINARY_ABSENCE, norm) or _given(_ORDINARY_ABSENCE, whole)
+    if ordinary:
         # "when I'm gone: I'm moving to Spain", "after this week I won't be around, holiday!"
         matched = [m for m in matched if m not in _ABSENCES]
-    if _winding_up(norm):
+    if _winding_up(norm) and not ordinary:  # "stepping down, want it all sorted before I go"
         matched.append("winding up")
     reasons: list[str] = []
     # First-person risk counts even from a facilitator, unless it is someone else's words or

@@ -33,6 +33,7 @@ LATER_HELDOUT = [
     "qa_heldout10.jsonl",
     "qa_heldout11.jsonl",
     "qa_heldout12.jsonl",
+    "qa_heldout13.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
     "followups_heldout6.jsonl",
@@ -42,6 +43,7 @@ LATER_HELDOUT = [
     "followups_heldout10.jsonl",
     "followups_heldout11.jsonl",
     "followups_heldout12.jsonl",
+    "followups_heldout13.jsonl",
 ]
 
 DOCUMENTS = {

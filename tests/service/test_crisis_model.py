@@ -235,3 +235,27 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
         copied = crisis_model.labelled(crisis_model.DATA / name)
         assert {t for t, _ in copied} == new and not any(y for _, y in copied)
         seen |= new
+
+
+_KINDS = {
+    "crisis": True,
+    "crisis_other": True,
+    "trap": False,
+    "greeting": False,
+    "practical": False,
+}
+
+
+def test_the_examiners_safety_sets_are_labelled_consistently():
+    """Each examiner-written safety set (safety_heldout3.jsonl on) has one labelled message a
+    line, no text twice, and a kind that agrees with its label, as bench/safety.py reads them."""
+    paths = sorted(TESTS.glob("safety_heldout[0-9]*.jsonl"))  # (safety_heldout: other kinds)
+    assert len(paths) >= 12
+    for path in paths:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        texts = [r["text"] for r in rows]
+        assert len(set(texts)) == len(texts), path.name
+        for r in rows:
+            assert set(r) == {"id", "text", "crisis", "kind"}, (path.name, r["id"])
+            assert r["text"].strip() and _KINDS[r["kind"]] is r["crisis"], (path.name, r["id"])
+        assert crisis_model.labelled(path) == [(r["text"], r["crisis"]) for r in rows]
