@@ -636,7 +636,10 @@ _ASKING_ABOUT = (
     r"\bis\s+it\s+(true|a\s+myth|a\s+fact)\b|\bwarning\s+signs?\b|\b(signs|symptoms)\s+(that|of)\b|"
     r"\bhow\s+(do|can|would|could|should)\s+(i|we|you)\s+(know|tell|spot|recognise|recognize)\b|\bmyths?\b|\bfacts?\s+(about|on)\b|"
     r"\b(does|do|can|could|will|would)\s+(asking|talking|mentioning|ask|talk)\b[^.?!]{0,30}\babout\b|"
-    r"\b(puts?|putting|plant\w*)\s+(the\s+)?ideas?\s+(in|into)\b|"
+    r"\b(puts?|putting|plant\w*)\s+(the\s+)?ideas?\s+(in|into)\b|\bgiv(e|es|ing)\s+(them|him|her|someone|people)\s+(the\s+)?ideas?\b|"
+    # "if I ask someone straight out whether they're suicidal": how to ask, not the writer's state
+    r"\bask(ing)?\s+(someone|somebody|them|him|her|a\s+member|people|members)\s+(straight\s+out\s+|directly\s+|outright\s+)?"
+    r"(whether|if|about\s+(suicide|self[\s-]?harm))\b|"
     r"\b(campaign|awareness|training|course|policy|research|statistics?|figures?|evaluation|"
     r"toolkit|leaflet|poster|quotes?|quoting|quoted|testimonials?|case\s+stud(y|ies)|funders?|"
     r"funding\s+(bid|application)|bid|newsletter|annual\s+report|impact\s+stor(y|ies)|booklet|"

@@ -1,7 +1,8 @@
 """Crisis rules written after the first measure of a fifteenth held-out set (examiner-written;
 figures in the README): a milestone free from self-harm, "end it with my boyfriend", "just one
 of those days", a safety plan that worked, a favour asked of the group, and someone else who
-has taken all her tablets and is slurring; and two patterns the guards showed missing ("end it
+has taken all her tablets and is slurring; asking someone "whether they're suicidal" (a QA
+question read as a crisis); and two patterns the guards showed missing ("end it
 with pills", "i cut again"). Each test fails without its rule (patterns alone, or the signals
 given explicitly)."""
 
@@ -61,3 +62,14 @@ def test_someone_who_has_taken_all_her_tablets_and_is_slurring_is_an_emergency()
     )
     result = assess(message)
     assert result.crisis and result.someone_else
+
+
+def test_how_to_ask_someone_whether_they_are_suicidal_is_a_question_about_the_topic():
+    message = (
+        "I'm scared that if I ask someone straight out whether they're suicidal I'll make it "
+        "worse or give them ideas. Is that a real risk?"
+    )
+    parts = tuple(Clause(t, 0.6, 0.1) for t in clauses(message))  # each clause near an exemplar
+    result = assess(message, 0.52, crisis_probability=0.02, probability_threshold=0.65, parts=parts)
+    assert not result.crisis
+    assert assess("im suicidal tonight, should i ask someone if they can help", 0.6).crisis
