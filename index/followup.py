@@ -78,7 +78,12 @@ class FollowupParams:
     """When a message is a follow-up, and how much its context weighs (tuned on
     tests/data/followups_dev.jsonl; figures in the README)."""
 
-    context_weight: float = 0.4  # query vector: follow-up + context_weight * topic question
+    # query vector: follow-up + w * topic question, w = context_weight - context_weight_per_word
+    # * the follow-up's topical words, at least min_context_weight: the fewer words of its own
+    # ("how do we do that nicely?"), the more the topic question says what it is about
+    context_weight: float = 1.0
+    context_weight_per_word: float = 0.15
+    min_context_weight: float = 0.4
     max_content_words: int = 2  # at most this many topical words: a follow-up by itself
     max_pointer_words: int = 3  # with a pronoun pointing back, a follow-up up to this many
     max_back_reference_words: int = 10  # with a phrase that can only point back (_BACK_REFERENCES)
@@ -114,6 +119,16 @@ def refers_back(message: str, params: FollowupParams | None = None) -> bool:
     return len(topical) <= params.max_pointer_words and bool(_POINTERS.search(message))
 
 
+def weight(query: str, params: FollowupParams | None = None) -> float:
+    """How much the topic question weighs in a follow-up's query vector (FollowupParams)."""
+    params = params or FollowupParams()
+    topical = sum(1 for w in tokenize(query) if w not in _VAGUE)
+    return max(
+        params.min_context_weight,
+        params.context_weight - params.context_weight_per_word * topical,
+    )
+
+
 def chain(query: str, history: Sequence[str], params: FollowupParams | None = None) -> list[str]:
     """The earlier messages the query follows up, nearest first, ending with the one that set
     the topic; empty when the query stands alone (or there is no usable history)."""
@@ -142,7 +157,7 @@ def context(
         asked = without_topic_change(query)
         return Context(query, encode(asked), asked)
     vector = encode(query)
-    blended = vector + params.context_weight * encode(follows[-1])
+    blended = vector + weight(query, params) * encode(follows[-1])
     norm = float(np.linalg.norm(blended))
     if norm > 0:
         blended = blended / norm

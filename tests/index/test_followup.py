@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from index import HashEmbedder, Index, build
-from index.followup import FollowupParams, chain, context, refers_back, without_topic_change
+from index.followup import (
+    FollowupParams,
+    chain,
+    context,
+    refers_back,
+    weight,
+    without_topic_change,
+)
 from tests.index.test_hybrid import SMALL, CountingEmbedder, src  # noqa: F401  (src: fixture)
 
 FOLLOWUPS = [
@@ -85,6 +92,17 @@ def test_the_context_vector_blends_in_the_topic_question_once():
     assert asked == ["how much?", "What does room hire cost?"]
     alone = context("What does room hire cost?", ["how much?"], encode)
     assert not alone.is_followup and alone.keywords == "What does room hire cost?"
+
+
+def test_the_fewer_words_a_followup_has_the_more_its_topic_weighs():
+    params = FollowupParams(
+        context_weight=1.0, context_weight_per_word=0.15, min_context_weight=0.4
+    )
+    vague = weight("how do we do that nicely?", params)  # "nicely": one topical word
+    assert vague == pytest.approx(0.85)
+    assert weight("how much?", params) == 1.0  # nothing of its own
+    wordy = "and the volunteers who run the tea rota on thursdays at the library?"
+    assert weight(wordy, params) == 0.4  # its own words say most of what it asks
 
 
 @pytest.mark.parametrize(
