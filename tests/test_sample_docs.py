@@ -34,6 +34,7 @@ LATER_HELDOUT = [
     "qa_heldout11.jsonl",
     "qa_heldout12.jsonl",
     "qa_heldout13.jsonl",
+    "qa_heldout14.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
     "followups_heldout6.jsonl",
@@ -44,6 +45,7 @@ LATER_HELDOUT = [
     "followups_heldout11.jsonl",
     "followups_heldout12.jsonl",
     "followups_heldout13.jsonl",
+    "followups_heldout14.jsonl",
 ]
 
 DOCUMENTS = {
