@@ -35,6 +35,7 @@ LATER_HELDOUT = [
     "qa_heldout12.jsonl",
     "qa_heldout13.jsonl",
     "qa_heldout14.jsonl",
+    "qa_heldout15.jsonl",
     "followups_heldout3.jsonl",
     "followups_heldout5.jsonl",
     "followups_heldout6.jsonl",
@@ -46,6 +47,7 @@ LATER_HELDOUT = [
     "followups_heldout12.jsonl",
     "followups_heldout13.jsonl",
     "followups_heldout14.jsonl",
+    "followups_heldout15.jsonl",
 ]
 
 DOCUMENTS = {
