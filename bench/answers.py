@@ -4,8 +4,8 @@
 
 With no files: the development sets the judge is trained on (tests/data/qa.jsonl,
 tests/data/qa_external.jsonl, service/data/answer_dev.jsonl, service/data/answer_train.jsonl,
-and the twelve earlier held-out sets, now development data: tests/data/qa_heldout.jsonl to
-tests/data/qa_heldout12.jsonl). Figures on a set the judge was trained on flatter it: `python
+and the fifteen earlier held-out sets, now development data: tests/data/qa_heldout.jsonl to
+tests/data/qa_heldout15.jsonl). Figures on a set the judge was trained on flatter it: `python
 -m service.judge check` prints each set judged by a judge trained on the others.
 Each file has the schema of tests/data/qa_heldout.jsonl, one question a line: "id",
 "question", "kind" ("answerable", "unanswerable"; "crisis" and "crisis_info" are counted
@@ -65,6 +65,9 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "qa_heldout10.jsonl",
     ROOT / "tests" / "data" / "qa_heldout11.jsonl",
     ROOT / "tests" / "data" / "qa_heldout12.jsonl",
+    ROOT / "tests" / "data" / "qa_heldout13.jsonl",
+    ROOT / "tests" / "data" / "qa_heldout14.jsonl",
+    ROOT / "tests" / "data" / "qa_heldout15.jsonl",
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
 

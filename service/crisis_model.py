@@ -42,10 +42,10 @@ DATA = Path(__file__).with_name("data") / "crisis"
 # (qa_questions_round3: the questions of the answer judge's development sets, QA_SOURCES, that
 # qa_questions.jsonl lacks: everyday practical questions, the learned signal's commonest
 # false alarm once messages with a disclosure inside a practical question were trained on)
-# (was_heldout_round1..13: copies of tests/data/safety_test.jsonl, safety_heldout.jsonl and
-# safety_heldout3..13.jsonl, the held-out sets of earlier rounds, development data since they
-# were reported; qa_questions_round4 to _round12: the questions of qa_heldout3/4.jsonl and of
-# qa_heldout5..12 with their follow-up sets, likewise)
+# (was_heldout_round1..15: copies of tests/data/safety_test.jsonl, safety_heldout.jsonl and
+# safety_heldout3..15.jsonl, the held-out sets of earlier rounds, development data since they
+# were reported; qa_questions_round4 to _round13: the questions of qa_heldout3/4.jsonl and of
+# qa_heldout5..15 with their follow-up sets, likewise)
 # (round4: keyword traps of many kinds, practical questions with typos, indirect and coded
 # crises, someone else in danger now: registers the other files lack)
 TRAINING = (
@@ -77,6 +77,9 @@ TRAINING = (
     "qa_questions_round11.jsonl",
     "was_heldout_round13.jsonl",
     "qa_questions_round12.jsonl",
+    "was_heldout_round14.jsonl",
+    "was_heldout_round15.jsonl",
+    "qa_questions_round13.jsonl",
 )
 # labelled sets training never reads, reported by `check` when present (every earlier set is
 # development data now: pass a new held-out set to `check` as an argument)
@@ -125,6 +128,14 @@ QA_SOURCES_LATER = {
     "qa_questions_round12.jsonl": (
         "tests/data/qa_heldout12.jsonl",
         "tests/data/followups_heldout12.jsonl",
+    ),
+    "qa_questions_round13.jsonl": (
+        "tests/data/qa_heldout13.jsonl",
+        "tests/data/followups_heldout13.jsonl",
+        "tests/data/qa_heldout14.jsonl",
+        "tests/data/followups_heldout14.jsonl",
+        "tests/data/qa_heldout15.jsonl",
+        "tests/data/followups_heldout15.jsonl",
     ),
 }
 TRAIN_C = 4.0  # inverse regularisation, chosen by cross-validation on the development data

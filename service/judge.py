@@ -75,6 +75,9 @@ TRAINING = (
     ("bundled", "tests/data/qa_heldout10.jsonl"),  # dev (was held out, round 6, second set)
     ("bundled", "tests/data/qa_heldout11.jsonl"),  # dev (was held out, round 6, third set)
     ("bundled", "tests/data/qa_heldout12.jsonl"),  # dev (was held out, round 6, fourth set)
+    ("bundled", "tests/data/qa_heldout13.jsonl"),  # dev (was held out, round 7)
+    ("bundled", "tests/data/qa_heldout14.jsonl"),  # dev (was held out, round 7, second set)
+    ("bundled", "tests/data/qa_heldout15.jsonl"),  # dev (was held out, round 7, third set)
 )
 CORPORA = {
     "bundled": ROOT / "docs_src",

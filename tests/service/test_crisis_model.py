@@ -91,6 +91,8 @@ def test_the_training_data_lives_with_the_service_not_in_the_tests():
         ("was_heldout_round11.jsonl", "safety_heldout11.jsonl"),
         ("was_heldout_round12.jsonl", "safety_heldout12.jsonl"),
         ("was_heldout_round13.jsonl", "safety_heldout13.jsonl"),
+        ("was_heldout_round14.jsonl", "safety_heldout14.jsonl"),
+        ("was_heldout_round15.jsonl", "safety_heldout15.jsonl"),
     ):
         assert copy in crisis_model.TRAINING
         assert (crisis_model.DATA / copy).read_bytes() == (TESTS / original).read_bytes()
@@ -227,7 +229,7 @@ def test_the_answer_judges_practical_questions_are_benign_training_data():
     assert {t for t, _ in copied} == later and not any(y for _, y in copied)
     seen = earlier | wanted | later
     assert list(crisis_model.QA_SOURCES_LATER) == [
-        f"qa_questions_round{n}.jsonl" for n in (5, 6, 7, 8, 9, 10, 11, 12)
+        f"qa_questions_round{n}.jsonl" for n in (5, 6, 7, 8, 9, 10, 11, 12, 13)
     ]
     for name, sources in crisis_model.QA_SOURCES_LATER.items():
         assert name in crisis_model.TRAINING
