@@ -162,6 +162,7 @@ def all_features(asked: q.Asked, whole: str, hits: Sequence[Hit]) -> dict[str, f
     text = asked.text
     asking = q.asking_clause(text)
     asking_words = _words(asking)
+    person_unmet = q.asks_person(asking) and not any(q.names_person(s) for _, s in best)
     clause_words = [_words(c) for c in q.clauses(text)]
     clause_words = [w for w in clause_words if len(w) >= 2] or [_words(text)]
     fused = [h.fused for h in hits[:5]]
@@ -207,9 +208,9 @@ def all_features(asked: q.Asked, whole: str, hits: Sequence[Hit]) -> dict[str, f
         "not_given_first": float(bool(best) and bool(q.NOT_GIVEN.search(best[0][1]))),
         "absent_top": min(sum(w not in set().union(*passages) for w in asking_words), 3) / 3,
         "unmet_any": float(detail_unmet or unmet),
-        "person_unmet": float(
-            q.asks_person(asking) and not any(q.names_person(s) for _, s in best)
-        ),
+        "person_unmet": float(person_unmet),
+        # who holds a role, and no best sentence names a person (a rule, not a feature)
+        "role_unmet": float(person_unmet and q.asks_role_holder(asking)),
         "focus_missing": float(focus is not None and not focus_named),
         "focus_met": float(focus_named),
     }
@@ -284,7 +285,7 @@ class LearnedJudge:
             return Verdict(True, p)
         # Who holds a role, and no best sentence names a person: not answered, however close
         # the sentence naming the role is.
-        if values["person_unmet"] == 1.0 and q.asks_role_holder(q.asking_clause(asked.text)):
+        if values["role_unmet"] == 1.0:
             return Verdict(False, p)
         return Verdict(p >= self.threshold, p)
 

@@ -300,6 +300,15 @@ _POISON_TAKEN = (
     r"(drunk|drank|swallowed|downed|necked|had|taken|took|ingested)\s+(some\s+|a\s+(bottle|cup|glass|mug|load)\s+of\s+)?"
     r"(antifreeze|bleach|weed\s*killer|rat\s+poison|poison|pesticide|paraquat|drain\s+cleaner|screen\s*wash|methanol)\b"
 )
+# "she'd be better off ... if i go", in either order (in _FIRST_PERSON_RISK)
+_OTHERS_BETTER_OFF = (
+    r"\b(shed|hed|theyd|she\s+would|he\s+would|they\s+would|everyone\s+would|(the|my)\s+\w+\s+would)\s+"
+    r"(all\s+)?be\s+better\s+off\b"
+)
+_IF_I_GO = (
+    r"\b(if|when|once)\s+i\s+(go|die|was\s+gone|wasnt\s+here|am\s+gone)\b"
+    r"(?!\s+(to|on|for|out|in|into|back|home|away|abroad|with|and|there|ahead|over))"
+)
 
 
 _ORDINARY_ABSENCE = re.compile(
@@ -325,10 +334,7 @@ _FIRST_PERSON_RISK = [
     # a life insurance checked for suicide; others better off if I go
     r"\blife\s+(insurance|cover|policy)\b[^?]{0,60}\b(pays?\s+out|covers?|valid|counts?)\b[^?]{0,30}\bsuicide\b"
     r"|\b(checked|read|looked\s+at|been\s+through)\s+(the|my)\s+(life\s+)?(insurance|policy)\b[^?]{0,60}\bsuicide\b",
-    r"\b(shed|hed|theyd|she\s+would|he\s+would|they\s+would|everyone\s+would|(the|my)\s+\w+\s+would)\s+(all\s+)?be\s+better\s+off\b"
-    r"[^?]{0,80}\b(if|when|once)\s+i\s+(go|die|was\s+gone|wasnt\s+here|am\s+gone)\b(?!\s+(to|on|for|out|in|into|back|home|away|abroad|with|and|there|ahead|over))"
-    r"|\b(if|when|once)\s+i\s+(go|die|was\s+gone|wasnt\s+here|am\s+gone)\b(?!\s+(to|on|for|out|in|into|back|home|away|abroad|with|and|there|ahead|over))"
-    r"[^?]{0,80}\b(shed|hed|theyd|she\s+would|he\s+would|they\s+would|everyone\s+would|(the|my)\s+\w+\s+would)\s+(all\s+)?be\s+better\s+off\b",
+    rf"{_OTHERS_BETTER_OFF}[^?]{{0,80}}{_IF_I_GO}|{_IF_I_GO}[^?]{{0,80}}{_OTHERS_BETTER_OFF}",
     # "im planning on not being alive by christmas"
     r"\b(plan|plans|planning|planned|intend|intending|going|gonna|want|wanting)\s+(on|to)\s+not\s+"
     r"(be|being)\s+(alive|here\s+any\s*more)\b|\bnot\s+(be|being)\s+alive\s+(by|after|for|at)\b",
@@ -1052,11 +1058,15 @@ def _excused(norm: str) -> bool:
     return (
         _given(_AWAY_FOR_A_REASON, norm)
         or (
-            (_given(_VENTED, norm) or _given(_SAID_SAFE, norm) or _given(_COPING, norm))
+            (
+                _given(_VENTED, norm)
+                or _given(_SAID_SAFE, norm)
+                or _given(_COPING, norm)
+                or _HUNG_FOR_AN_EVENT.search(norm)
+                or _PRACTICAL_REQUEST.search(norm)
+            )
             and not _MEANS.search(norm)
         )
-        or (_HUNG_FOR_AN_EVENT.search(norm) and not _MEANS.search(norm))
-        or (_PRACTICAL_REQUEST.search(norm) and not _MEANS.search(norm))
         or (_given(_PRESCRIBED, norm) and not _AMOUNT_AT_RISK.search(norm))
         or _given(_SAFE_DOSE, norm)
     )

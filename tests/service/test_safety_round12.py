@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.safety import Clause, assess, clauses
-
-
-def _with_signals(message: str, whole: float, flagged: str, part: float = 0.97):
-    """`assess` as the service runs it, with the learned signal high on the whole message and
-    on the clause containing `flagged` (as the real model put them)."""
-    parts = tuple(Clause(t, 0.3, part if flagged in t else 0.05) for t in clauses(message))
-    return assess(message, 0.3, crisis_probability=whole, probability_threshold=0.65, parts=parts)
+from service.safety import assess
+from tests.service.safety_signals import with_signals
 
 
 @pytest.mark.parametrize("message", ["😔 done. goodbye everyone x", "had enough. bye all"])
@@ -66,9 +60,9 @@ def test_something_for_a_cold_or_to_eat_is_not():
 
 def test_sleep_it_off_is_an_ordinary_reason_only_for_the_writer():
     theirs = "she keeps saying she wanted to die and she's slurring. should i let her sleep it off?"
-    assert _with_signals(theirs, 0.83, "slurring").crisis
+    assert with_signals(theirs, 0.83, 0.97, "slurring").crisis
     own = "rough day at work, feel rotten. I'll sleep it off, just needed a moan"
-    assert not _with_signals(own, 0.83, "rotten").crisis
+    assert not with_signals(own, 0.83, 0.97, "rotten").crisis
 
 
 def test_a_safety_plan_followed_is_coping_in_hand():
@@ -76,17 +70,17 @@ def test_a_safety_plan_followed_is_coping_in_hand():
         "Low mood today, but I'm following my safety plan, I've rung my sister and I'm coming "
         "to group tonight. Just wanted to say the group has helped me get this far."
     )
-    assert not _with_signals(message, 0.45, "safety plan", 0.98).crisis
+    assert not with_signals(message, 0.45, 0.98, "safety plan").crisis
 
 
 def test_a_safety_plan_with_the_means_is_still_a_crisis():
     message = "I'm following my safety plan but I've got the pills next to me tonight"
-    assert _with_signals(message, 0.9, "pills").crisis
+    assert with_signals(message, 0.9, 0.97, "pills").crisis
 
 
 def test_a_banner_hung_for_an_event_is_not_a_method():
     message = "We're hanging the new banner tomorrow - is it OK to tie it to the church railings?"
-    assert not _with_signals(message, 0.83, "banner").crisis
+    assert not with_signals(message, 0.83, 0.97, "banner").crisis
 
 
 def test_what_the_writer_does_for_a_living_is_not_a_method():
@@ -94,14 +88,14 @@ def test_what_the_writer_does_for_a_living_is_not_a_method():
         "I work as a tree surgeon so chainsaws and heights are my whole life lol. "
         "Want to start a peer group for outdoor workers, how do I reach them?"
     )
-    assert not _with_signals(message, 0.05, "chainsaws", 0.9).crisis
+    assert not with_signals(message, 0.05, 0.9, "chainsaws").crisis
 
 
 def test_a_dose_put_up_by_a_gp_is_a_prescribed_change():
     message = "My GP put my sertraline up to 100mg. Is it normal to feel a bit sick at first?"
-    assert not _with_signals(message, 0.77, "sertraline", 0.69).crisis
+    assert not with_signals(message, 0.77, 0.69, "sertraline").crisis
     hoarded = "My GP put my sertraline up and I've been saving them up, all of them, for tonight"
-    assert _with_signals(hoarded, 0.9, "saving").crisis
+    assert with_signals(hoarded, 0.9, 0.97, "saving").crisis
 
 
 @pytest.mark.parametrize(

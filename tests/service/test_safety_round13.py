@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.safety import Clause, assess, clauses
-
-
-def _with_signals(message: str, flagged: str, part: float = 0.95, whole: float = 0.05):
-    """`assess` as the service runs it, with the learned signal high on the clause containing
-    `flagged` (as the real model put it)."""
-    parts = tuple(Clause(t, 0.3, part if flagged in t else 0.02) for t in clauses(message))
-    return assess(message, 0.3, crisis_probability=whole, probability_threshold=0.65, parts=parts)
+from service.safety import assess
+from tests.service.safety_signals import with_signals
 
 
 def test_affairs_put_in_order_before_i_go_is_a_crisis():
@@ -98,7 +92,7 @@ def test_a_risk_of_last_christmas_come_through_is_in_the_past():
 
 def test_a_hobby_with_a_dangerous_name_is_not_a_method():
     message = "I go clay pigeon shooting on Saturdays. Would it be weird as a social for the men?"
-    assert not _with_signals(message, "shooting", 0.91).crisis
+    assert not with_signals(message, 0.05, 0.91, "shooting").crisis
 
 
 def test_an_organiser_wanting_a_plan_ready_is_why_they_ask():
@@ -106,4 +100,4 @@ def test_an_organiser_wanting_a_plan_ready_is_why_they_ask():
         "How should I respond if someone discloses suicidal thoughts in a session? I'd like a "
         "plan ready before it ever happens."
     )
-    assert not _with_signals(message, "plan ready", 0.9).crisis
+    assert not with_signals(message, 0.05, 0.9, "plan ready").crisis

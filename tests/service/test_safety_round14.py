@@ -11,32 +11,29 @@ from __future__ import annotations
 import pytest
 
 from service.safety import Clause, assess, clauses, without_idioms
-
-
-def _with_signals(message: str, whole: float = 0.9, part: float = 0.95):
-    """`assess` with the learned signal high on the whole message and on every clause."""
-    parts = tuple(Clause(t, 0.3, part) for t in clauses(message))
-    return assess(message, 0.3, crisis_probability=whole, probability_threshold=0.65, parts=parts)
+from tests.service.safety_signals import with_signals
 
 
 def test_a_milestone_free_from_self_harm_is_a_past_come_through():
     message = "500 days free from self-harm today!! Never thought I'd get here."
-    assert not _with_signals(message).crisis
+    assert not with_signals(message, 0.9, 0.95).crisis
     assert assess("3 days free from self harm and i cut again tonight").crisis
 
 
 def test_ending_it_with_a_partner_is_a_break_up():
     message = "I'm going to end it with my boyfriend tonight. Wish me luck lol"
     assert "break up with my boyfriend" in without_idioms(message)
-    assert not _with_signals(message).crisis
+    assert not with_signals(message, 0.9, 0.95).crisis
     assert "end it" in without_idioms("going to end it with pills tonight")
     assert assess("going to end it with pills tonight").crisis
 
 
 def test_just_one_of_those_days_is_a_bad_day_vented():
     message = "Feeling a bit flat today and I'm knackered. Nothing serious, just one of those days."
-    assert not _with_signals(message).crisis
-    assert _with_signals("Nothing serious, just one of those days. got the pills lined up").crisis
+    assert not with_signals(message, 0.9, 0.95).crisis
+    assert with_signals(
+        "Nothing serious, just one of those days. got the pills lined up", 0.9, 0.95
+    ).crisis
 
 
 def test_a_safety_plan_that_worked_is_coping_in_hand():
@@ -44,7 +41,7 @@ def test_a_safety_plan_that_worked_is_coping_in_hand():
         "My safety plan says ring my sister and go for a walk when things get bad. "
         "Used it last week and it worked. Just wanted to share a win."
     )
-    assert not _with_signals(message).crisis
+    assert not with_signals(message, 0.9, 0.95).crisis
 
 
 @pytest.mark.parametrize(
@@ -52,7 +49,7 @@ def test_a_safety_plan_that_worked_is_coping_in_hand():
     ["can anyone swap Thursday with me?", "could someone cover my shift at the drop-in please"],
 )
 def test_a_favour_asked_of_the_group_is_not_a_plea(message):
-    assert not _with_signals(message).crisis
+    assert not with_signals(message, 0.9, 0.95).crisis
 
 
 def test_someone_who_has_taken_all_her_tablets_and_is_slurring_is_an_emergency():
